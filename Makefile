@@ -1,0 +1,81 @@
+# pare: plain Makefile (see doc/ARCHITECTURE.md for the layout)
+CC      ?= cc
+PKGS    := libarchive jansson libseccomp libcap libcrypto libcurl libelf
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+CPPFLAGS += -I. -D_GNU_SOURCE -include lib/banned.h
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(SANITIZE),1)
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := build-san
+else
+BUILD   := build
+endif
+
+MODULES := lib image runtime tracer minifier
+LIB_SRCS := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+.PHONY: all check check-all unit deps clean format demo bench fuzz helpers
+all: pare
+
+pare: $(BUILD)/pare
+	@ln -sf $(BUILD)/pare pare
+
+$(BUILD)/pare: $(CLI_OBJS) $(BUILD)/libpare.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libpare.a $(LDLIBS)
+
+$(BUILD)/libpare.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DPARE_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libpare.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libpare.a $(LDLIBS)
+
+# Static test helpers copied into tiny test images (no libc dependency at run time).
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -static -Wall -Wextra -Werror -o $@ $< -lpthread
+
+helpers: $(HELPERS)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+deps:
+	@tests/deps.sh
+
+# Everything that can run here; ends with "N passed, N failed".
+check: deps pare $(BUILD)/unit-tests helpers
+	@BUILD=$(BUILD) tests/run.sh
+
+check-all: deps pare $(BUILD)/unit-tests helpers
+	@BUILD=$(BUILD) PARE_CHECK_ALL=1 tests/run.sh
+
+demo: deps pare
+	@samples/demo.sh
+
+bench: deps pare helpers
+	@BUILD=$(BUILD) bench/run.sh
+
+format:
+	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)
+
+clean:
+	rm -rf build build-san pare
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

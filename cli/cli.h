@@ -1,0 +1,17 @@
+/* Commands: one file each, dispatched from the table in cli/main.c. Only cli/ parses argv and prints. */
+#ifndef PARE_CLI_H
+#define PARE_CLI_H
+
+struct pare_command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* returns the exit status */
+	const char *summary;
+};
+
+/* Exit statuses: 0 success, 1 failure, 2 usage error. */
+#define EXIT_USAGE 2
+
+/* Print "pare: msg" and "Try 'pare CMD --help'." and return EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Commands (one file each under cli/). */
+#endif

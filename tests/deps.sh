@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, whatever the build, the tests, the demo and the benchmark need and is missing.
+set -eu
+pkgs=(
+	build-essential pkg-config
+	libarchive-dev libjansson-dev libseccomp-dev libcap-dev libssl-dev libcurl4-openssl-dev libelf-dev
+	busybox-static python3 curl zstd iproute2 strace
+	docker.io podman skopeo umoci runc uidmap mmdebstrap
+	clang libclang-rt-14-dev
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "make deps: installing ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+	echo "make deps: need root to install packages" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
