@@ -26,7 +26,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all check check-all unit deps clean format demo bench fuzz helpers
+.PHONY: all check check-all unit deps clean format demo bench fuzz fuzz-replay fuzz-targets helpers
 all: pare
 
 pare: $(BUILD)/pare
@@ -53,6 +53,34 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 
 helpers: $(HELPERS)
 
+# Fuzz targets (tests/fuzz/fuzz_<parser>.c, see doc/FUZZING.md). Each is built twice: as a replay program
+# with the normal compiler and flags (run over the seed corpus by `make check`: tests/t-fuzz-replay.sh),
+# and by `make fuzz` as a libFuzzer binary with clang, ASan and UBSan in build-fuzz/.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAYS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libpare.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(BUILD)/libpare.a $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libpare.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libpare.a $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAYS)
+
+fuzz-targets: $(FUZZ_BINS)
+
+# clang's warnings differ from gcc's: the fuzz build does not make them errors.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+		WARN="$(filter-out -Werror,$(WARN))" fuzz-targets
+	@tests/fuzz/make-seeds.sh build-fuzz/seeds
+	@echo "fuzz targets in build-fuzz/fuzz/, seeds in build-fuzz/seeds/; run tests/fuzz/run.sh PARSER SECONDS"
+
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
@@ -60,10 +88,10 @@ deps:
 	@tests/deps.sh
 
 # Everything that can run here; ends with "N passed, N failed".
-check: deps pare $(BUILD)/unit-tests helpers
+check: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 	@BUILD=$(BUILD) tests/run.sh
 
-check-all: deps pare $(BUILD)/unit-tests helpers
+check-all: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 	@BUILD=$(BUILD) PARE_CHECK_ALL=1 tests/run.sh
 
 demo: deps pare
@@ -76,6 +104,6 @@ format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)
 
 clean:
-	rm -rf build build-san pare
+	rm -rf build build-san build-fuzz pare
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
