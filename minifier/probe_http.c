@@ -1,0 +1,316 @@
+/* The HTTP prober's thread: enter the network namespace, wait for the ports, send the requests
+ * (breadth-first over the links found), record the results. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+#include "minifier/probe_http.h"
+#include "minifier/probe_http_int.h"
+
+/* Grow-only set of strings (visited "METHOD URL" keys): open addressing, FNV-1a. */
+struct strset {
+	char **slots;
+	size_t cap, n;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Add s (copied); false when it was there already. */
+static bool strset_add(struct strset *set, const char *s)
+{
+	if ((set->n + 1) * 2 > set->cap) {
+		struct strset bigger = { xcalloc(set->cap ? set->cap * 2 : 64, sizeof(char *)), set->cap ? set->cap * 2 : 64, 0 };
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->slots[i]) {
+				size_t j = fnv1a(set->slots[i]) & (bigger.cap - 1);
+				while (bigger.slots[j])
+					j = (j + 1) & (bigger.cap - 1);
+				bigger.slots[j] = set->slots[i];
+				bigger.n++;
+			}
+		free(set->slots);
+		*set = bigger;
+	}
+	size_t j = fnv1a(s) & (set->cap - 1);
+	for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
+		if (!strcmp(set->slots[j], s))
+			return false;
+	set->slots[j] = xstrdup(s);
+	set->n++;
+	return true;
+}
+
+static void strset_release(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+struct item {
+	char *method, *url, *referrer;
+	unsigned depth;
+	bool user; /* a --http-probe-cmd request: always sent, and a failure even when not HTTP */
+};
+
+struct port_run {
+	struct probe_http *p;
+	uint16_t port;
+	struct probe_conn conn; /* scheme and host that answer on this port */
+	struct item *queue;
+	size_t n, cap, pages;
+	struct strset visited;
+	bool not_http;
+};
+
+static void enqueue(struct port_run *pr, const char *method, char *url, const char *referrer, unsigned depth,
+		    bool user)
+{
+	pr->queue = xgrow(pr->queue, &pr->cap, pr->n + 1, sizeof(*pr->queue));
+	pr->queue[pr->n++] = (struct item){ xstrdup(method), url, referrer ? xstrdup(referrer) : NULL, depth, user };
+}
+
+static struct probe_http_result *add_result(struct probe_http *p, const struct item *it)
+{
+	struct probe_http_report *r = &p->report;
+	r->results = xgrow(r->results, &r->cap, r->n + 1, sizeof(*r->results));
+	struct probe_http_result *x = &r->results[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->method = xstrdup(it->method);
+	x->url = xstrdup(it->url);
+	x->referrer = it->referrer ? xstrdup(it->referrer) : NULL;
+	x->depth = it->depth;
+	return x;
+}
+
+static void fail(struct probe_http *p, struct probe_http_result *x, char *why)
+{
+	free(x->error);
+	x->error = why;
+	if (!x->failed)
+		p->report.n_failed++;
+	x->failed = true;
+}
+
+/* Queue the same-origin links of a response (HTML or CSS) one level deeper. */
+static void follow_links(struct port_run *pr, const struct item *it, const struct probe_response *resp)
+{
+	struct probe_http *p = pr->p;
+	if (!p->crawl || it->depth + 1 > p->max_depth)
+		return;
+	struct strvec links = STRVEC_INIT;
+	cleanup_free char *base = probe_response_links(resp, &links);
+	for (size_t i = 0; i < links.n && pr->pages < p->max_pages; i++) {
+		char *url = probe_resolve_same_origin(&pr->conn, base ? base : resp->effective_url, links.v[i]);
+		if (!url)
+			continue;
+		cleanup_free char *key = xasprintf("GET %s", url);
+		if (!strset_add(&pr->visited, key)) {
+			free(url);
+			continue;
+		}
+		pr->pages++;
+		enqueue(pr, "GET", url, resp->effective_url, it->depth + 1, false);
+	}
+	strvec_release(&links);
+}
+
+/* Send one queued request and record it. */
+static void send_item(struct port_run *pr, struct item *it, bool detect)
+{
+	struct probe_http *p = pr->p;
+	struct probe_response resp;
+	probe_conn_request(&pr->conn, p, it->method, it->url, &resp);
+	if (detect && probe_response_maybe_tls(&resp) && probe_conn_try_https(&pr->conn, p, it->method, it->url, &resp)) {
+		free(it->url);
+		it->url = xstrdup(resp.effective_url);
+	}
+	struct probe_http_result *x = add_result(p, it);
+	x->status = resp.status;
+	x->bytes = resp.bytes;
+	x->seconds = resp.seconds;
+	if (resp.curl_error) {
+		if (atomic_load(&p->cancel))
+			fail(p, x, xstrdup("cancelled: the analysis ended first"));
+		else if (detect && !it->user && probe_response_not_http(&resp)) {
+			x->error = xasprintf("port %u does not speak HTTP (%s): crawl skipped", pr->port, resp.error);
+			pr->not_http = true;
+		} else
+			fail(p, x, xstrdup(resp.error));
+	} else if (resp.status >= 500) {
+		fail(p, x, xasprintf("HTTP %ld", resp.status));
+	} else {
+		if (resp.redirect_url) {
+			cleanup_free char *to = probe_resolve_same_origin(&pr->conn, resp.effective_url, resp.redirect_url);
+			cleanup_free char *key = to ? xasprintf("GET %s", to) : NULL;
+			if (to && p->crawl && it->depth + 1 <= p->max_depth && pr->pages < p->max_pages &&
+			    strset_add(&pr->visited, key)) {
+				pr->pages++;
+				enqueue(pr, "GET", steal_pointer(&to), resp.effective_url, it->depth + 1, false);
+			}
+		}
+		follow_links(pr, it, &resp);
+	}
+	probe_response_release(&resp);
+}
+
+static void run_port(struct probe_http *p, uint16_t port)
+{
+	struct port_run pr = { .p = p, .port = port };
+	char *why = NULL;
+	if (probe_conn_wait(&pr.conn, p, port, &why) < 0) {
+		struct item it = { "GET", xasprintf("http://127.0.0.1:%u/", port), NULL, 0, false };
+		struct probe_http_result *x = add_result(p, &it);
+		fail(p, x, why);
+		free(it.url);
+		return;
+	}
+	if (p->crawl) {
+		pr.pages++;
+		enqueue(&pr, "GET", probe_conn_url(&pr.conn, "/"), NULL, 0, false);
+		cleanup_free char *key = xasprintf("GET %s", pr.queue[0].url);
+		strset_add(&pr.visited, key);
+	}
+	for (size_t i = 0; i < p->n_requests; i++)
+		enqueue(&pr, p->methods[i], probe_conn_url(&pr.conn, p->paths[i]), NULL, 0, true);
+	for (size_t i = 0; i < pr.n && !atomic_load(&p->cancel); i++) {
+		if (pr.not_http && !pr.queue[i].user)
+			continue;
+		struct item it = pr.queue[i]; /* send_item may grow (move) the queue */
+		send_item(&pr, &it, i == 0);
+		pr.queue[i] = it;
+		if (i == 0 && pr.conn.https) { /* URLs queued before the scheme was known */
+			for (size_t k = 1; k < pr.n; k++)
+				probe_conn_rescheme(&pr.conn, &pr.queue[k].url);
+			cleanup_free char *key = xasprintf("GET %s", it.url);
+			strset_add(&pr.visited, key);
+		}
+	}
+	for (size_t i = 0; i < pr.n; i++) {
+		free(pr.queue[i].method);
+		free(pr.queue[i].url);
+		free(pr.queue[i].referrer);
+	}
+	free(pr.queue);
+	strset_release(&pr.visited);
+	probe_conn_release(&pr.conn);
+}
+
+static void *prober_main(void *arg)
+{
+	struct probe_http *p = arg;
+	if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) < 0) {
+		p->rc = pare_error_errno(&p->err, "entering the container's network namespace");
+	} else {
+		for (size_t i = 0; i < p->n_ports && !atomic_load(&p->cancel); i++)
+			run_port(p, p->ports[i]);
+	}
+	p->report.cancelled = atomic_load(&p->cancel) != 0;
+	if (p->on_done)
+		p->on_done(p->on_done_data);
+	return NULL;
+}
+
+static void probe_http_free(struct probe_http *p)
+{
+	if (p->netns_fd >= 0)
+		close(p->netns_fd);
+	free(p->ports);
+	strv_free(p->methods);
+	strv_free(p->paths);
+	probe_http_report_release(&p->report);
+	free(p);
+}
+
+int probe_http_start(const struct probe_http_opts *opts, void (*on_done)(void *data), void *data,
+		     struct probe_http **out, struct pare_error *err)
+{
+	static atomic_int curl_ready;
+	if (!atomic_load(&curl_ready)) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return pare_error_set(err, 0, "initialising libcurl failed");
+		atomic_store(&curl_ready, 1);
+	}
+	struct probe_http *p = xcalloc(1, sizeof(*p));
+	p->netns_fd = -1;
+	struct strvec methods = STRVEC_INIT, paths = STRVEC_INIT;
+	for (size_t i = 0; opts->requests && opts->requests[i]; i++) {
+		char *m, *path;
+		if (probe_http_parse_request(opts->requests[i], &m, &path, err) < 0) {
+			strvec_release(&methods);
+			strvec_release(&paths);
+			probe_http_free(p);
+			return -1;
+		}
+		strvec_push_nodup(&methods, m);
+		strvec_push_nodup(&paths, path);
+	}
+	p->n_requests = methods.n;
+	p->methods = strvec_detach(&methods);
+	p->paths = strvec_detach(&paths);
+	if (opts->netns_fd >= 0 && (p->netns_fd = fcntl(opts->netns_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		pare_error_errno(err, "duplicating the network namespace descriptor");
+		probe_http_free(p);
+		return -1;
+	}
+	p->n_ports = opts->n_ports;
+	p->ports = xmalloc((opts->n_ports ? opts->n_ports : 1) * sizeof(*p->ports));
+	if (opts->n_ports)
+		memcpy(p->ports, opts->ports, opts->n_ports * sizeof(*p->ports));
+	p->crawl = opts->crawl;
+	p->request_ms = opts->request_ms ? opts->request_ms : PROBE_HTTP_DEFAULT_REQUEST_MS;
+	p->max_depth = opts->max_depth;
+	p->max_pages = opts->max_pages;
+	p->deadline_ms = probe_now_ms() + opts->wait_ms;
+	p->on_done = on_done;
+	p->on_done_data = data;
+	int e = pthread_create(&p->thread, NULL, prober_main, p);
+	if (e) {
+		errno = e;
+		pare_error_errno(err, "starting the HTTP prober thread");
+		probe_http_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void probe_http_cancel(struct probe_http *p)
+{
+	atomic_store(&p->cancel, 1);
+}
+
+int probe_http_wait(struct probe_http *p, struct probe_http_report *report, struct pare_error *err)
+{
+	pthread_join(p->thread, NULL);
+	int rc = p->rc;
+	if (rc < 0 && err)
+		*err = p->err;
+	*report = p->report;
+	memset(&p->report, 0, sizeof(p->report));
+	probe_http_free(p);
+	return rc;
+}
+
+int probe_http_run(const struct probe_http_opts *opts, struct probe_http_report *report, struct pare_error *err)
+{
+	struct probe_http *p;
+	memset(report, 0, sizeof(*report));
+	if (probe_http_start(opts, NULL, NULL, &p, err) < 0)
+		return -1;
+	return probe_http_wait(p, report, err);
+}

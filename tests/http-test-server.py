@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""A small HTTP server for the HTTP prober's tests (tests/unit/test_probe_http.c): a fixed site with
+pages, a stylesheet, redirects, a link chain, many links, a 500 and a POST endpoint. Every request is
+appended to LOG as "METHOD PATH" before it is answered.
+Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage]"""
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+port, log = int(sys.argv[1]), sys.argv[2]
+args = sys.argv[3:]
+v6 = "--v6" in args
+garbage = "--garbage" in args
+delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
+
+HTML = "text/html; charset=utf-8"
+PAGES = {
+    "/": (200, HTML, """<!DOCTYPE html><html><head><link rel="stylesheet" href="/style.css">
+<script src="js/app.js"></script></head><body>
+<a href="/a.html">a</a> <a href="a.html#top">again</a> <a href="#frag">f</a> <a href="mailto:x@y">m</a>
+<a href="http://external.example/x">ext</a> <a href="//other.example/y">other</a>
+<a href="http://localhost:%(port)d/loop.html">loopback name</a>
+<img src="img.png"> <a href="/redir">r</a> <a href="/chain/0">chain</a></body></html>"""),
+    "/a.html": (200, HTML, '<html><a href="/">home</a> <a href="b.html?x=1&amp;y=2">b</a></html>'),
+    "/b.html": (200, "text/plain", "plain text, <a href=/not-html-link>"),
+    "/loop.html": (200, HTML, "<html>loop</html>"),
+    "/style.css": (200, "text/css", "@font-face { src: url('/font.woff2') } body { background: url(img2.png) }"),
+    "/font.woff2": (200, "font/woff2", "wOF2"),
+    "/img.png": (200, "image/png", "\x89PNG"),
+    "/img2.png": (200, "image/png", "\x89PNG"),
+    "/js/app.js": (200, "application/javascript", "var x = '<a href=/js-link>';"),
+    "/target": (200, HTML, "<html>target</html>"),
+    "/many": (200, HTML, "".join('<a href="/many/%d">%d</a>' % (i, i) for i in range(100))),
+    "/error": (500, "text/plain", "boom"),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def record(self):
+        with open(log, "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+
+    def answer(self, status, ctype, body, extra=()):
+        data = body.encode("latin-1")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_GET(self):
+        self.record()
+        path = self.path
+        if path == "/redir":
+            return self.answer(302, HTML, "", [("Location", "/target")])
+        if path.startswith("/chain/"):
+            n = int(path[7:])
+            return self.answer(200, HTML, '<a href="/chain/%d">next</a>' % (n + 1))
+        if path.startswith("/many/"):
+            return self.answer(200, "text/plain", "leaf")
+        page = PAGES.get(path.split("?")[0])
+        if page is None:
+            return self.answer(404, "text/plain", "not found")
+        status, ctype, body = page
+        self.answer(status, ctype, body % {"port": port} if ctype == HTML and "%(" in body else body)
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        self.record()
+        if self.path == "/api":
+            return self.answer(201, "application/json", '{"ok": true}')
+        self.answer(405, "text/plain", "no")
+
+    do_DELETE = do_POST
+
+
+class Server(HTTPServer):
+    address_family = socket.AF_INET6 if v6 else socket.AF_INET
+
+
+time.sleep(delay)
+if garbage:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(8)
+    while True:
+        c, _ = s.accept()
+        with open(log, "a") as f:
+            f.write("RAW connection\n")
+        c.sendall(b"-ERR this is not HTTP\r\n")
+        c.close()
+Server(("::1" if v6 else "127.0.0.1", port), Handler).serve_forever()
