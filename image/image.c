@@ -1,0 +1,111 @@
+/* image_open(): the source, the chosen image's manifest and config, and each layer's blob located
+ * and its compression sniffed. Config accessors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/internal.h"
+#include "lib/strvec.h"
+#include "lib/xalloc.h"
+
+static enum image_compression sniff(const unsigned char *m, size_t n)
+{
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return IMAGE_COMP_GZIP;
+	if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+		return IMAGE_COMP_ZSTD;
+	return IMAGE_COMP_NONE;
+}
+
+/* Every layer blob must exist; its first bytes tell its compression (they win over the media type). */
+static int locate_layers(struct image *img, struct pare_error *err)
+{
+	for (size_t i = 0; i < img->n_layers; i++) {
+		struct image_layer *l = &img->layers[i];
+		struct blob_stream *b;
+		if (blob_stream_open(img->src, l->blob_name, &b, err) < 0)
+			return pare_error_prefix(err, "layer %zu ('%s')", i, l->digest ? l->digest : l->blob_name);
+		const void *buf;
+		ssize_t n = blob_stream_read(b, &buf, err);
+		if (n > 0)
+			l->compression = sniff(buf, (size_t)n);
+		blob_stream_free(b);
+		if (n < 0)
+			return pare_error_prefix(err, "layer %zu", i);
+	}
+	return 0;
+}
+
+int image_open(const char *input, const char *ref, struct image **out, struct pare_error *err)
+{
+	struct image *img = xcalloc(1, sizeof(*img));
+	img->input = xstrdup(input);
+	if (source_open(input, &img->src, err) < 0 || image_load_manifest(img, ref, err) < 0 ||
+	    locate_layers(img, err) < 0) {
+		image_free(img);
+		return -1;
+	}
+	*out = img;
+	return 0;
+}
+
+void image_free(struct image *img)
+{
+	if (!img)
+		return;
+	for (size_t i = 0; i < img->n_layers; i++) {
+		free(img->layers[i].digest);
+		free(img->layers[i].diff_id);
+		free(img->layers[i].media_type);
+		free(img->layers[i].blob_name);
+	}
+	free(img->layers);
+	json_decref(img->config);
+	source_free(img->src);
+	free(img->input);
+	free(img->format);
+	free(img->ref);
+	free(img->config_digest);
+	free(img);
+}
+
+static json_t *config_field(const struct image *img, const char *key)
+{
+	json_t *c = json_object_get(img->config, "config");
+	return json_is_object(c) ? json_object_get(c, key) : NULL;
+}
+
+char **image_config_strv(const struct image *img, const char *key)
+{
+	struct strvec sv = STRVEC_INIT;
+	json_t *v = config_field(img, key), *e;
+	size_t i;
+	if (json_is_string(v))
+		strvec_push(&sv, json_string_value(v));
+	json_array_foreach (v, i, e)
+		if (json_is_string(e))
+			strvec_push(&sv, json_string_value(e));
+	return strvec_detach(&sv);
+}
+
+const char *image_config_str(const struct image *img, const char *key)
+{
+	json_t *v = config_field(img, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **image_config_keys(const struct image *img, const char *key)
+{
+	struct strvec sv = STRVEC_INIT;
+	json_t *v = config_field(img, key), *e;
+	const char *k;
+	json_object_foreach (v, k, e)
+		strvec_push(&sv, k);
+	char **r = strvec_detach(&sv);
+	qsort(r, strv_len(r), sizeof(*r), str_cmp);
+	return r;
+}
