@@ -1,0 +1,187 @@
+/* The tracer's event loop: `while (next_event(&ev)) dispatch(&ev);`, one small function per kind of
+ * stop. Every tracee is resumed exactly once per stop; signals are passed on, group-stops are kept
+ * (PTRACE_LISTEN), so the traced program behaves as it would untraced. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "lib/xalloc.h"
+#include "tracer/loop.h"
+#include "tracer/tracer_int.h"
+
+static volatile sig_atomic_t pending_signal;
+static volatile sig_atomic_t alarm_fired;
+
+void loop_on_signal(int sig)
+{
+	if (sig == SIGALRM)
+		alarm_fired = 1;
+	else
+		pending_signal = sig;
+}
+
+static void resume(pid_t tid, int request, int sig)
+{
+	/* ESRCH: killed meanwhile (SIGKILL, or its thread group exec'd): its exit comes as an event. */
+	ptrace(request, tid, 0, (void *)(long)sig);
+}
+
+/* Signals for pare itself: forwarded to the application; the timeout stops it, then kills it. */
+static void handle_tracer_signals(struct tracer *t)
+{
+	if (pending_signal) {
+		int sig = pending_signal;
+		pending_signal = 0;
+		if (!t->main_done)
+			kill(t->main_pid, sig);
+	}
+	if (alarm_fired) {
+		alarm_fired = 0;
+		if (t->main_done)
+			return;
+		if (!t->stopping) {
+			t->stopping = true;
+			kill(t->main_pid, t->opts.stop_signal ? t->opts.stop_signal : SIGTERM);
+			alarm(t->opts.grace ? t->opts.grace : 10);
+		} else {
+			kill(t->main_pid, SIGKILL);
+		}
+	}
+}
+
+static bool next_event(struct tracer *t, struct event *ev)
+{
+	for (;;) {
+		if (t->fan && fan_pending(t))
+			fan_drain(t);
+		pid_t pid = waitpid(-1, &ev->status, __WALL);
+		if (pid > 0) {
+			ev->tid = pid;
+			return true;
+		}
+		if (errno != EINTR)
+			return false; /* ECHILD: every traced process is gone */
+		handle_tracer_signals(t);
+	}
+}
+
+static void on_exit_event(struct tracer *t, const struct event *ev)
+{
+	if (ev->tid == t->main_pid) {
+		t->main_status = ev->status;
+		t->main_done = true;
+	}
+	tracee_forget(&t->tracees, ev->tid);
+}
+
+static void on_seccomp(struct tracer *t, struct tracee *te)
+{
+	struct ptrace_syscall_info si;
+	t->profile->stats.seccomp_stops++;
+	bool want_exit = false;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, te->tid, sizeof(si), &si) > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP)
+		want_exit = decode_seccomp_stop(t, te, &si);
+	/* From a seccomp stop, PTRACE_SYSCALL stops once more at the syscall's exit. */
+	resume(te->tid, want_exit ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+}
+
+static void on_syscall_exit(struct tracer *t, struct tracee *te)
+{
+	struct ptrace_syscall_info si;
+	if (te->want_exit && ptrace(PTRACE_GET_SYSCALL_INFO, te->tid, sizeof(si), &si) > 0)
+		decode_syscall_exit(t, te, &si);
+	te->want_exit = false;
+	resume(te->tid, PTRACE_CONT, 0);
+}
+
+static void on_new_child(struct tracer *t, struct tracee *te)
+{
+	unsigned long child;
+	if (ptrace(PTRACE_GETEVENTMSG, te->tid, 0, &child) == 0)
+		tracer_note_tracee(t, (pid_t)child);
+	resume(te->tid, PTRACE_CONT, 0);
+}
+
+/* After a successful exec. When a non-leader thread exec'd, it now has the leader's tid and the
+ * state it had under its old tid moves over. */
+static void on_exec(struct tracer *t, struct tracee *te)
+{
+	unsigned long former;
+	if (ptrace(PTRACE_GETEVENTMSG, te->tid, 0, &former) == 0 && (pid_t)former != te->tid) {
+		struct tracee *old = tracee_find(&t->tracees, (pid_t)former);
+		if (old) {
+			free(te->exec_path);
+			te->exec_path = steal_pointer(&old->exec_path);
+			free(te->exit_path);
+			te->exit_path = steal_pointer(&old->exit_path);
+			te->want_exit = old->want_exit;
+			te->exit_kind = old->exit_kind;
+			tracee_forget(&t->tracees, (pid_t)former);
+			te = tracee_find(&t->tracees, te->tid); /* the table may have moved it */
+		}
+	}
+	/* The exec succeeded: its exit stop has nothing to record (and PTRACE_CONT skips it). */
+	te->want_exit = false;
+	free(te->exit_path);
+	te->exit_path = NULL;
+	exec_record(t, te);
+	resume(te->tid, PTRACE_CONT, 0);
+}
+
+/* PTRACE_EVENT_STOP: a group-stop (kept with PTRACE_LISTEN, so SIGCONT still works as usual), or
+ * a new tracee's first stop. */
+static void on_event_stop(struct tracer *t, struct tracee *te, int sig)
+{
+	(void)t;
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		resume(te->tid, PTRACE_LISTEN, 0);
+	else
+		resume(te->tid, PTRACE_CONT, 0);
+}
+
+static void on_signal_delivery(struct tracer *t, struct tracee *te, int sig)
+{
+	t->profile->stats.signals++;
+	resume(te->tid, PTRACE_CONT, sig);
+}
+
+static void dispatch(struct tracer *t, const struct event *ev)
+{
+	if (WIFEXITED(ev->status) || WIFSIGNALED(ev->status)) {
+		on_exit_event(t, ev);
+		return;
+	}
+	if (!WIFSTOPPED(ev->status))
+		return;
+	struct tracee *te = tracee_find(&t->tracees, ev->tid);
+	if (!te) /* a new child can stop before its parent's fork event is seen */
+		te = tracer_note_tracee(t, ev->tid);
+	int sig = WSTOPSIG(ev->status), event = ev->status >> 16;
+	if (sig == (SIGTRAP | 0x80))
+		on_syscall_exit(t, te);
+	else if (event == PTRACE_EVENT_SECCOMP)
+		on_seccomp(t, te);
+	else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)
+		on_new_child(t, te);
+	else if (event == PTRACE_EVENT_EXEC)
+		on_exec(t, te);
+	else if (event == PTRACE_EVENT_STOP)
+		on_event_stop(t, te, sig);
+	else if (event)
+		resume(ev->tid, PTRACE_CONT, 0);
+	else
+		on_signal_delivery(t, te, sig);
+}
+
+void loop_run(struct tracer *t)
+{
+	struct event ev;
+	alarm_fired = pending_signal = 0;
+	if (t->opts.timeout)
+		alarm(t->opts.timeout);
+	while (next_event(t, &ev))
+		dispatch(t, &ev);
+	alarm(0);
+}

@@ -1,0 +1,89 @@
+/* Resolving a path the application used and recording it in the profile. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+#include "tracer/tracer_int.h"
+
+void record_link(void *data, const char *path, const char *target, uint64_t mnt)
+{
+	struct tracer *t = data;
+	if (t->opts.image_only && mnt != t->res.root_mnt)
+		return;
+	profile_add_symlink(t->profile, path, target);
+}
+
+void record_path(struct tracer *t, const char *abs, bool follow, unsigned kind, bool creates, char **resolved)
+{
+	if (!t->res_ready)
+		return;
+	t->profile->stats.paths++;
+	struct res_result r;
+	resolver_lookup(&t->res, abs, follow, &r);
+	if (t->opts.image_only && r.mnt != t->res.root_mnt) {
+		t->profile->stats.outside_image++;
+	} else if (r.state == RES_EXISTS) {
+		profile_add_file(t->profile, r.path, kind, true);
+	} else if (r.state == RES_MISSING) {
+		if (creates)
+			profile_add_file(t->profile, r.path, PROFILE_CREATE, false);
+		else
+			profile_add_missing(t->profile, r.path);
+	} else {
+		profile_add_error(t->profile, r.path, kind, r.err);
+	}
+	if (resolved)
+		*resolved = r.path;
+	else
+		free(r.path);
+}
+
+static char *read_link(const char *proc)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+char *tracee_cwd(struct tracer *t, struct tracee *te)
+{
+	if (te->cwd && te->cwd_gen == t->cwd_gen)
+		return te->cwd;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%d/cwd", (int)te->tid);
+	cleanup_free char *link = read_link(proc);
+	free(te->cwd);
+	te->cwd = link ? resolver_map(&t->res, link) : NULL;
+	te->cwd_gen = t->cwd_gen;
+	return te->cwd;
+}
+
+char *tracee_fd_path(struct tracer *t, pid_t tid, int fd)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
+	cleanup_free char *link = read_link(proc);
+	return link ? resolver_map(&t->res, link) : NULL;
+}
+
+int tracer_ensure_root(struct tracer *t, pid_t tid)
+{
+	if (t->res_ready)
+		return 0;
+	struct pare_error err = { 0 };
+	if (resolver_open(&t->res, tid, &err) < 0)
+		return -1;
+	t->res.on_link = record_link;
+	t->res.data = t;
+	t->res_ready = true;
+	profile_add_sensor(t->profile, "ptrace-seccomp");
+	if (t->opts.fanotify && fan_start(t, &err) < 0)
+		pare_debug("fanotify not used: %s", err.msg);
+	return 0;
+}

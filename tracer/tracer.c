@@ -1,0 +1,167 @@
+/* The tracer's lifecycle: attaching, running the loop, and tracing a command on the host. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+#include "tracer/filter.h"
+#include "tracer/loop.h"
+#include "tracer/tracer_int.h"
+
+#define PID_BITMAP_BITS (1u << 22) /* pid_max can not exceed 4194304 */
+
+struct tracer *tracer_new(const struct tracer_options *opts)
+{
+	struct tracer *t = xcalloc(1, sizeof(*t));
+	t->opts = *opts;
+	t->profile = profile_new();
+	t->profile->image = opts->image ? xstrdup(opts->image) : NULL;
+	t->self = getpid();
+	t->res.rootfd = -1;
+	t->seen = xcalloc(PID_BITMAP_BITS / 8, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t->start);
+	return t;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	fan_stop(t);
+	if (t->res_ready)
+		resolver_release(&t->res);
+	tracee_table_release(&t->tracees);
+	profile_free(t->profile);
+	free(t->seen);
+	free(t);
+}
+
+struct profile *tracer_profile(struct tracer *t)
+{
+	return t->profile;
+}
+
+struct profile *tracer_steal_profile(struct tracer *t)
+{
+	struct profile *p = t->profile;
+	t->profile = profile_new();
+	return p;
+}
+
+struct tracee *tracer_note_tracee(struct tracer *t, pid_t tid)
+{
+	struct tracee *te = tracee_find(&t->tracees, tid);
+	if (te)
+		return te;
+	if ((unsigned)tid < PID_BITMAP_BITS)
+		t->seen[(unsigned)tid / 8] |= (uint8_t)(1u << ((unsigned)tid % 8));
+	t->profile->stats.processes++;
+	return tracee_get(&t->tracees, tid);
+}
+
+bool tracer_seen(const struct tracer *t, pid_t tid)
+{
+	return (unsigned)tid < PID_BITMAP_BITS && (t->seen[(unsigned)tid / 8] & (1u << ((unsigned)tid % 8)));
+}
+
+int tracer_child_setup(struct pare_error *err)
+{
+	return tracer_filter_install(err);
+}
+
+int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err)
+{
+	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+		    PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+		return pare_error_errno(err, "ptrace: attaching to process %d", (int)pid);
+	t->main_pid = pid;
+	tracer_note_tracee(t, pid);
+	return 0;
+}
+
+int tracer_run(struct tracer *t, int *status, struct pare_error *err)
+{
+	(void)err;
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+	struct sigaction sa = { .sa_handler = loop_on_signal }, old[4];
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: waitpid must return to forward them */
+	for (int i = 0; i < 4; i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+	loop_run(t);
+	for (int i = 0; i < 4; i++)
+		sigaction(forwarded[i], &old[i], NULL);
+	fan_stop(t);
+
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	struct profile_stats *st = &t->profile->stats;
+	st->duration_ms = (uint64_t)((end.tv_sec - t->start.tv_sec) * 1000 + (end.tv_nsec - t->start.tv_nsec) / 1000000);
+	int s = t->main_status;
+	st->exit_status = WIFEXITED(s) ? WEXITSTATUS(s) : WIFSIGNALED(s) ? 128 + WTERMSIG(s) : 1;
+	if (status)
+		*status = s;
+	return 0;
+}
+
+int tracer_trace_command(char *const argv[], const struct tracer_options *opts, struct profile **out,
+			 int *status, struct pare_error *err)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pare_error_errno(err, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pare_error_errno(err, "fork");
+	}
+	if (pid == 0) {
+		/* Wait, stopped, until the tracer has seized us; then filter and exec. */
+		close(pipefd[0]);
+		raise(SIGSTOP);
+		struct pare_error cerr = { 0 };
+		if (tracer_child_setup(&cerr) < 0) {
+			if (write(pipefd[1], cerr.msg, strlen(cerr.msg)) < 0)
+				_exit(126);
+			_exit(126);
+		}
+		execvp(argv[0], argv);
+		int e = errno;
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(pipefd[1]);
+	int st;
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+		close(pipefd[0]);
+		return pare_error_set(err, 0, "the traced child did not start");
+	}
+	struct tracer *t = tracer_new(opts);
+	if (tracer_seize(t, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		tracer_free(t);
+		close(pipefd[0]);
+		return -1;
+	}
+	kill(pid, SIGCONT);
+	int r = tracer_run(t, status, err);
+	char msg[PARE_ERROR_MAX];
+	ssize_t n = read(pipefd[0], msg, sizeof(msg) - 1);
+	close(pipefd[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		tracer_free(t);
+		return pare_error_set(err, 0, "%s", msg);
+	}
+	if (r == 0)
+		*out = tracer_steal_profile(t);
+	tracer_free(t);
+	return r;
+}

@@ -1,0 +1,45 @@
+/* The tracer: seccomp-filtered ptrace (plus fanotify where privileged) over a process tree,
+ * recording every path it uses into a profile (tracer/profile.h).
+ *
+ * Use with the runtime (runtime/runtime.h hooks):
+ *   child_before_exec: tracer_child_setup()       (in the container's PID 1, before exec)
+ *   parent_started:    tracer_seize(t, pid)       (PID 1 exists and is blocked)
+ *   parent_wait:       tracer_run(t, &status)     (replaces waitpid: runs until every tracee is gone)
+ * or on the host: tracer_trace_command(). */
+#ifndef PARE_TRACER_H
+#define PARE_TRACER_H
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/error.h"
+#include "tracer/profile.h"
+
+struct tracer_options {
+	const char *image;   /* recorded in the profile (may be NULL) */
+	bool fanotify;       /* try fanotify (needs CAP_SYS_ADMIN); the profile says whether it ran */
+	bool image_only;     /* drop paths on other filesystems than the root's (/proc, /dev, bind mounts) */
+	unsigned timeout;    /* seconds, 0 for none: then stop_signal, and SIGKILL after grace seconds */
+	int stop_signal;     /* default SIGTERM */
+	unsigned grace;      /* default 10 */
+};
+
+struct tracer;
+
+struct tracer *tracer_new(const struct tracer_options *opts);
+void tracer_free(struct tracer *t);
+/* In the traced process, before exec: install the seccomp filter. */
+int tracer_child_setup(struct pare_error *err);
+/* Attach to pid (the process that will call tracer_child_setup and exec): PTRACE_SEIZE with every
+ * option the tracer needs. Must be called by the thread that calls tracer_run. */
+int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err);
+/* The event loop: until every traced process is gone. *status receives the wait status of the seized
+ * process. SIGINT, SIGTERM and SIGHUP received meanwhile are forwarded to it. */
+int tracer_run(struct tracer *t, int *status, struct pare_error *err);
+/* The profile so far (owned by the tracer), or handed out with tracer_steal_profile. */
+struct profile *tracer_profile(struct tracer *t);
+struct profile *tracer_steal_profile(struct tracer *t);
+
+/* Trace argv on the host (tests, and tracing a command without an image). */
+int tracer_trace_command(char *const argv[], const struct tracer_options *opts, struct profile **out,
+			 int *status, struct pare_error *err);
+#endif

@@ -1,0 +1,88 @@
+/* Internals shared by the tracer's files (not for other modules). */
+#ifndef PARE_TRACER_INT_H
+#define PARE_TRACER_INT_H
+#include <linux/ptrace.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tracer/profile.h"
+#include "tracer/resolve.h"
+#include "tracer/tracer.h"
+
+/* One traced thread. */
+struct tracee {
+	pid_t tid;
+	bool used;
+	bool alive;
+	bool seen_stop;       /* its first stop was seen (a new child is ready) */
+	/* A syscall whose result is read at its exit stop. */
+	bool want_exit;
+	unsigned exit_kind;
+	char *exit_path;
+	/* Working directory, cached until a chdir anywhere (tracer.cwd_gen). */
+	char *cwd;
+	unsigned cwd_gen;
+	/* The file an execve in flight is executing (image path), for the exec record. */
+	char *exec_path;
+};
+
+struct tracee_table {
+	struct tracee *slots;
+	size_t cap, n;
+};
+
+struct fan; /* tracer/fanotify.c */
+
+struct tracer {
+	struct tracer_options opts;
+	struct profile *profile;
+	struct resolver res;
+	bool res_ready;
+	pid_t self;
+	pid_t main_pid;
+	int main_status;
+	bool main_done;
+	bool stopping; /* the timeout sent the stop signal */
+	uint8_t *seen;  /* bitmap of every tid ever traced (fanotify events are kept only for these) */
+	unsigned alive;
+	unsigned cwd_gen;
+	struct tracee_table tracees;
+	struct fan *fan;
+	struct timespec start;
+};
+
+/* Stop events of the loop (tracer/loop.c). */
+struct event {
+	pid_t tid;
+	int status;
+};
+
+struct tracee *tracee_get(struct tracee_table *tt, pid_t tid); /* created when absent */
+/* Start following tid (a new child or thread). */
+struct tracee *tracer_note_tracee(struct tracer *t, pid_t tid);
+bool tracer_seen(const struct tracer *t, pid_t tid);
+struct tracee *tracee_find(struct tracee_table *tt, pid_t tid);
+void tracee_forget(struct tracee_table *tt, pid_t tid);
+void tracee_table_release(struct tracee_table *tt);
+
+/* decode.c: a seccomp stop; returns true when the exit stop must be seen too. */
+bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
+void decode_syscall_exit(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
+/* record.c: resolving and recording one path. */
+/* resolved (may be NULL) receives the image path the lookup reached. */
+void record_path(struct tracer *t, const char *abs, bool follow, unsigned kind, bool creates, char **resolved);
+void record_link(void *data, const char *path, const char *target, uint64_t mnt);
+char *tracee_cwd(struct tracer *t, struct tracee *te);
+char *tracee_fd_path(struct tracer *t, pid_t tid, int fd);
+int tracer_ensure_root(struct tracer *t, pid_t tid);
+/* exec.c: after PTRACE_EVENT_EXEC. */
+void exec_record(struct tracer *t, struct tracee *te);
+
+/* fanotify.c */
+int fan_start(struct tracer *t, struct pare_error *err);
+void fan_drain(struct tracer *t);
+void fan_stop(struct tracer *t);
+bool fan_pending(struct tracer *t);
+#endif
