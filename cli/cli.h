@@ -14,4 +14,5 @@ struct pare_command {
 /* Print "pare: msg" and "Try 'pare CMD --help'." and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Commands (one file each under cli/). */
+int cmd_run(int argc, char **argv);
 #endif

@@ -11,6 +11,7 @@
 
 static const struct pare_command commands[] = {
 	/* name       function       summary */
+	{ "run", cmd_run, "run an image's entrypoint in its own namespaces, like docker run" },
 	{ NULL, NULL, NULL },
 };
 

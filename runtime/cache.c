@@ -1,0 +1,267 @@
+/* The unpacked image, cached between runs (see runtime.h and doc/RUNTIME.md, "Rootfs cache").
+ * Layout under the cache dir (/var/cache/pare, $XDG_CACHE_HOME/pare or ~/.cache/pare; PARE_CACHE_DIR
+ * overrides):
+ *   rootfs/<key>             a complete tree (appears only by an atomic rename: the completion marker)
+ *   rootfs/<key>.lock        shared lock while a run uses the tree; its mtime is the last use
+ *   rootfs/.partial-PID-XXX  an unpack in progress (tree/ + .lock held by the unpacker); a dead
+ *                            unpacker's leftovers are removed by the next run */
+#include "runtime/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/hash.h"
+#include "lib/tmp.h"
+#include "lib/xalloc.h"
+
+#define DEFAULT_CACHE_MAX 4
+
+struct rt_rootfs {
+	char *dir;      /* the tree */
+	int lock_fd;    /* shared lock on <key>.lock, -1 when not cached */
+	bool reused;
+	char *tmp_dir;  /* uncached: the pare-* dir holding the tree */
+};
+
+static char *cache_base(void)
+{
+	const char *e = getenv("PARE_CACHE_DIR");
+	if (e && e[0] == '/')
+		return xstrdup(e);
+	if (geteuid() == 0)
+		return xstrdup("/var/cache/pare");
+	e = getenv("XDG_CACHE_HOME");
+	if (e && e[0] == '/')
+		return xasprintf("%s/pare", e);
+	e = getenv("HOME");
+	if (e && e[0] == '/')
+		return xasprintf("%s/.cache/pare", e);
+	return NULL;
+}
+
+static long cache_max(void)
+{
+	const char *e = getenv("PARE_ROOTFS_CACHE_MAX");
+	if (!e || !*e)
+		return DEFAULT_CACHE_MAX;
+	char *end;
+	long v = strtol(e, &end, 10);
+	return (*end || v < 0) ? DEFAULT_CACHE_MAX : v;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	cleanup_free char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* The key: the layers' diff_ids, and whether owners were restored (root or not). NULL: not cacheable. */
+static char *cache_key(const struct image *img)
+{
+	struct sha256 h;
+	sha256_init(&h);
+	const char *tag = geteuid() == 0 ? "pare-rootfs-1 root\n" : "pare-rootfs-1 user\n";
+	sha256_update(&h, tag, strlen(tag));
+	for (size_t i = 0; i < img->n_layers; i++) {
+		const char *d = img->layers[i].diff_id;
+		if (!d || !sha256_digest_valid(d)) {
+			sha256_release(&h);
+			return NULL;
+		}
+		sha256_update(&h, d, strlen(d));
+		sha256_update(&h, "\n", 1);
+	}
+	char out[SHA256_DIGEST_STR];
+	sha256_final(&h, out);
+	return xstrdup(out + 7);
+}
+
+static int unpack_into(struct image *img, const struct layer_index *idx, const char *tree, struct pare_error *err)
+{
+	if (mkdir(tree, 0700) < 0)
+		return pare_error_errno(err, "creating '%s'", tree);
+	cleanup_close int fd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pare_error_errno(err, "opening '%s'", tree);
+	fchmod(fd, 0755); /* the image's "/" entry, when it has one, sets its own mode */
+	size_t devices = 0;
+	if (rt_unpack(img, idx, fd, &devices, err) < 0)
+		return pare_error_prefix(err, "unpacking the image");
+	if (devices)
+		pare_info("pare: note: %zu device node%s in the image %s not unpacked (the container gets its own /dev)\n",
+			  devices, devices == 1 ? "" : "s", devices == 1 ? "was" : "were");
+	return 0;
+}
+
+/* Remove unpacks whose unpacker died (their lock is free). */
+static void reap_partials(const char *dir)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, ".partial-", 9) != 0 && strncmp(de->d_name, ".evict-", 7) != 0)
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		cleanup_free char *lock = xasprintf("%s/.lock", p);
+		cleanup_close int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		tmp_remove_tree(p, NULL);
+	}
+}
+
+struct lru {
+	char *name;
+	struct timespec used;
+};
+
+static int cmp_lru(const void *a, const void *b)
+{
+	const struct lru *x = a, *y = b;
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	return x->used.tv_nsec < y->used.tv_nsec ? -1 : x->used.tv_nsec > y->used.tv_nsec;
+}
+
+/* Keep at most `max` trees: evict the least recently used ones nobody is using. */
+static void evict(const char *dir, const char *keep, long max)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+	struct lru *v = NULL;
+	size_t n = 0, cap = 0;
+	while (d && (de = readdir(d))) {
+		if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64 || !strcmp(de->d_name, keep))
+			continue;
+		cleanup_free char *lock = xasprintf("%s/%s.lock", dir, de->d_name);
+		struct stat st;
+		if (stat(lock, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].name = xstrdup(de->d_name);
+		v[n].used = st.st_mtim;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_lru);
+	/* `keep` counts as one of the max. */
+	for (size_t i = 0; i < n; i++) {
+		if ((long)(n - i) + 1 > max) {
+			cleanup_free char *lock = xasprintf("%s/%s.lock", dir, v[i].name);
+			cleanup_close int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+				cleanup_free char *tree = xasprintf("%s/%s", dir, v[i].name);
+				cleanup_free char *gone = xasprintf("%s/.evict-%s-%d", dir, v[i].name, (int)getpid());
+				if (rename(tree, gone) == 0) {
+					pare_debug("pare: evicting cached rootfs %s\n", v[i].name);
+					tmp_remove_tree(gone, NULL);
+				}
+			}
+		}
+		free(v[i].name);
+	}
+	free(v);
+}
+
+static int prepare_uncached(struct image *img, const struct layer_index *idx, struct rt_rootfs *r,
+			    struct pare_error *err)
+{
+	if (tmp_dir_create(&r->tmp_dir, err) < 0)
+		return -1;
+	r->dir = xasprintf("%s/rootfs", r->tmp_dir);
+	return unpack_into(img, idx, r->dir, err);
+}
+
+static int prepare_cached(struct image *img, const struct layer_index *idx, const char *base, const char *key,
+			  struct rt_rootfs *r, struct pare_error *err)
+{
+	cleanup_free char *dir = xasprintf("%s/rootfs", base);
+	if (mkdir_p(dir, 0700) < 0)
+		return pare_error_errno(err, "creating the cache directory '%s'", dir);
+	reap_partials(dir);
+	cleanup_free char *lock = xasprintf("%s/%s.lock", dir, key);
+	r->lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_SH) < 0)
+		return pare_error_errno(err, "locking '%s'", lock);
+	futimens(r->lock_fd, NULL); /* last use, for eviction */
+	r->dir = xasprintf("%s/%s", dir, key);
+	struct stat st;
+	if (lstat(r->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		r->reused = true;
+		pare_debug("pare: reusing the unpacked image in '%s'\n", r->dir);
+		return 0;
+	}
+	/* Unpack into a private partial dir, then rename the tree into place (the completion marker). */
+	cleanup_free char *partial = xasprintf("%s/.partial-%d-XXXXXX", dir, (int)getpid());
+	if (!mkdtemp(partial))
+		return pare_error_errno(err, "creating a directory in '%s'", dir);
+	cleanup_free char *plock = xasprintf("%s/.lock", partial);
+	cleanup_close int pfd = open(plock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (pfd < 0 || flock(pfd, LOCK_EX) < 0) {
+		pare_error_errno(err, "locking '%s'", plock);
+		tmp_remove_tree(partial, NULL);
+		return -1;
+	}
+	cleanup_free char *tree = xasprintf("%s/tree", partial);
+	int ret = unpack_into(img, idx, tree, err);
+	if (ret == 0 && rename(tree, r->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		ret = pare_error_errno(err, "moving the unpacked image to '%s'", r->dir);
+	tmp_remove_tree(partial, NULL); /* also what is left when another run finished first */
+	if (ret == 0)
+		evict(dir, key, cache_max());
+	return ret;
+}
+
+int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
+		      struct pare_error *err)
+{
+	struct rt_rootfs *r = xcalloc(1, sizeof(*r));
+	r->lock_fd = -1;
+	cleanup_free char *base = cache_max() > 0 ? cache_base() : NULL;
+	cleanup_free char *key = base ? cache_key(img) : NULL;
+	int ret = key ? prepare_cached(img, idx, base, key, r, err) : prepare_uncached(img, idx, r, err);
+	if (ret < 0) {
+		rt_rootfs_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+const char *rt_rootfs_dir(const struct rt_rootfs *r)
+{
+	return r->dir;
+}
+
+bool rt_rootfs_was_cached(const struct rt_rootfs *r)
+{
+	return r->reused;
+}
+
+void rt_rootfs_free(struct rt_rootfs *r)
+{
+	if (!r)
+		return;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	if (r->tmp_dir)
+		tmp_remove_tree(r->tmp_dir, NULL);
+	free(r->tmp_dir);
+	free(r->dir);
+	free(r);
+}

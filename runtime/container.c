@@ -1,0 +1,361 @@
+/* Container lifecycle in pare: clone PID 1 into new namespaces, hand it to the hooks, wait, stop, free.
+ * Sync with PID 1 over a SOCK_SEQPACKET pair:
+ *   pare: clone -> [user namespace maps] -> parent_started hook -> GO
+ *   PID 1: mounts, pivot_root, hostname, loopback, chdir -> READY (or ERROR + message, exit)
+ *   pare: open /proc/PID/root and the netns -> parent_ready hook -> GO
+ *   PID 1: child_before_exec hook -> caps/groups/uid -> execve */
+#include "runtime/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/strvec.h"
+#include "lib/tmp.h"
+#include "lib/xalloc.h"
+
+int rt_status_from_wait(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return 255;
+}
+
+static int write_proc_file(pid_t pid, const char *name, const char *data, struct pare_error *err)
+{
+	cleanup_free char *p = xasprintf("/proc/%d/%s", (int)pid, name);
+	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+		return pare_error_errno(err, "writing '%s'", p);
+	return 0;
+}
+
+/* Single-line maps: the container's user (root unless USER says otherwise) is the caller. */
+static int write_id_maps(pid_t pid, const struct rt_user *u, struct pare_error *err)
+{
+	cleanup_free char *um = xasprintf("%u %u 1\n", (unsigned)u->uid, (unsigned)geteuid());
+	cleanup_free char *gm = xasprintf("%u %u 1\n", (unsigned)u->gid, (unsigned)getegid());
+	if (write_proc_file(pid, "setgroups", "deny", err) < 0 || write_proc_file(pid, "uid_map", um, err) < 0 ||
+	    write_proc_file(pid, "gid_map", gm, err) < 0)
+		return pare_error_prefix(err, "setting up the user namespace");
+	return 0;
+}
+
+/* Kill and reap a PID 1 that did not make it (it may be ptrace-stopped: SIGKILL ends that). */
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	else
+		kill(pid, SIGKILL);
+	int ws;
+	while (waitpid(pid, &ws, __WALL) >= 0 || errno == EINTR)
+		if (WIFEXITED(ws) || WIFSIGNALED(ws))
+			break;
+}
+
+static int make_run_dirs(struct rt_container *c, struct pare_error *err)
+{
+	static const char *const sub[] = { "upper", "work", "root" };
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", c->dir, sub[i]);
+		if (mkdir(p, 0755) < 0)
+			return pare_error_errno(err, "creating '%s'", p);
+	}
+	/* The overlay's root takes its mode from the lowerdir; upper stays private to the run. */
+	c->upper = xasprintf("%s/upper", c->dir);
+	return 0;
+}
+
+static char *choose_hostname(const struct rt_config *cfg)
+{
+	if (cfg->hostname)
+		return xstrdup(cfg->hostname);
+	if (cfg->network == RT_NETWORK_HOST) {
+		char h[256] = { 0 };
+		if (gethostname(h, sizeof(h) - 1) == 0 && h[0])
+			return xstrdup(h);
+	}
+	return rt_random_hostname();
+}
+
+/* Both sides after the clone. Returns the child's pid or -1. */
+static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, unsigned long long flags, int sync[2],
+			const char *lower, const struct rt_hooks *hooks, struct pare_error *err)
+{
+	struct clone_args ca = { 0 };
+	int pidfd = -1;
+	ca.flags = flags | CLONE_PIDFD;
+	ca.pidfd = (unsigned long long)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	fflush(NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		return pare_error_errno(err, "creating the container's namespaces (clone3)");
+	if (pid == 0) {
+		close(sync[0]);
+		struct rt_child_args a = {
+			.cfg = cfg, .hooks = hooks, .run_dir = c->dir, .lower = lower, .hostname = c->hostname,
+			.user = &c->user, .env = c->env, .sync_fd = sync[1], .userns = c->userns,
+		};
+		rt_child_main(&a);
+	}
+	c->pidfd = pidfd;
+	return pid;
+}
+
+/* Before the clone: user, hostname, environment, the run's dir and its /etc files. */
+static int prepare(struct rt_container *c, const struct rt_config *cfg, const struct rt_rootfs *rootfs,
+		   struct pare_error *err)
+{
+	if (!cfg->argv || !cfg->argv[0])
+		return pare_error_set(err, 0, "no command specified");
+	cleanup_close int lowerfd = open(rt_rootfs_dir(rootfs), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (lowerfd < 0)
+		return pare_error_errno(err, "opening '%s'", rt_rootfs_dir(rootfs));
+	if (rt_user_resolve(lowerfd, cfg->user, &c->user, err) < 0)
+		return -1;
+	if (c->userns && c->user.n_groups) {
+		pare_debug("pare: rootless: supplementary groups are not set (setgroups is denied)\n");
+		c->user.n_groups = 0;
+	}
+	c->hostname = choose_hostname(cfg);
+	c->env = rt_env_build(cfg->env, c->hostname, c->user.home);
+	if (tmp_dir_create(&c->dir, err) < 0 || make_run_dirs(c, err) < 0 ||
+	    rt_etc_files_write(c->dir, c->hostname, cfg->network, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The clone and the two sync rounds with PID 1 (see the top of this file). */
+static int launch(struct rt_container *c, const struct rt_config *cfg, const struct rt_rootfs *rootfs,
+		  struct pare_error *err)
+{
+	int sync[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return pare_error_errno(err, "socketpair");
+	unsigned long long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (cfg->network == RT_NETWORK_NONE)
+		flags |= CLONE_NEWNET;
+	if (c->userns)
+		flags |= CLONE_NEWUSER;
+	c->pid = clone_pid1(c, cfg, flags, sync, rt_rootfs_dir(rootfs), c->hooks, err);
+	close(sync[1]);
+	cleanup_close int sfd = sync[0];
+	if (c->pid < 0)
+		return -1;
+	if (c->userns && write_id_maps(c->pid, &c->user, err) < 0)
+		return -1;
+	const struct rt_hooks *h = c->hooks;
+	if (h && h->parent_started && h->parent_started(c->pid, h->data) < 0)
+		return pare_error_set(err, 0, "the tracer could not attach to the container");
+	if (rt_sync_send(sfd, RT_SYNC_GO, NULL) < 0)
+		return pare_error_errno(err, "starting the container");
+	char msg[PARE_ERROR_MAX];
+	int kind = rt_sync_recv(sfd, msg, sizeof(msg));
+	if (kind == RT_SYNC_ERROR)
+		return pare_error_set(err, 0, "container setup: %s", msg);
+	if (kind != RT_SYNC_READY)
+		return pare_error_set(err, 0, "container setup: the container's first process died");
+	cleanup_free char *root = xasprintf("/proc/%d/root", (int)c->pid);
+	c->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd < 0)
+		return pare_error_errno(err, "opening '%s'", root);
+	if (cfg->network == RT_NETWORK_NONE) {
+		cleanup_free char *ns = xasprintf("/proc/%d/ns/net", (int)c->pid);
+		c->netns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+		if (c->netns_fd < 0)
+			return pare_error_errno(err, "opening '%s'", ns);
+	}
+	if (h && h->parent_ready && h->parent_ready(c->pid, h->data) < 0)
+		return pare_error_set(err, 0, "the tracer could not watch the container");
+	if (rt_sync_send(sfd, RT_SYNC_GO, NULL) < 0)
+		return pare_error_errno(err, "starting the container");
+	if (c->timeout && rt_timeout_arm(c, err) < 0)
+		return -1;
+	return 0;
+}
+
+int rt_container_start(const struct rt_config *cfg, const struct rt_rootfs *rootfs, const struct rt_hooks *hooks,
+		       struct rt_container **out, struct pare_error *err)
+{
+	tmp_reap_stale();
+	struct rt_container *c = xcalloc(1, sizeof(*c));
+	c->pidfd = c->root_fd = c->netns_fd = -1;
+	c->pid = -1;
+	c->userns = geteuid() != 0;
+	c->stop_signal = cfg->stop_signal > 0 ? cfg->stop_signal : SIGTERM;
+	c->timeout = cfg->timeout;
+	c->stop_grace = cfg->stop_grace;
+	c->network = cfg->network;
+	c->cwd = xstrdup(cfg->cwd ? cfg->cwd : "/");
+	if (hooks) {
+		c->hooks_copy = *hooks;
+		c->hooks = &c->hooks_copy;
+	}
+	if (prepare(c, cfg, rootfs, err) < 0 || launch(c, cfg, rootfs, err) < 0) {
+		if (c->pid > 0) {
+			kill_and_reap(c->pid, c->pidfd);
+			c->reaped = true;
+		}
+		rt_container_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+pid_t rt_container_pid(const struct rt_container *c)
+{
+	return c->pid;
+}
+
+int rt_container_pidfd(const struct rt_container *c)
+{
+	return c->pidfd;
+}
+
+int rt_container_root_fd(const struct rt_container *c)
+{
+	return c->root_fd;
+}
+
+int rt_container_netns_fd(const struct rt_container *c)
+{
+	return c->netns_fd;
+}
+
+int rt_container_enter_netns(const struct rt_container *c, struct pare_error *err)
+{
+	if (c->netns_fd < 0)
+		return 0;
+	if (setns(c->netns_fd, CLONE_NEWNET) < 0)
+		return pare_error_errno(err, "entering the container's network namespace");
+	return 0;
+}
+
+const char *rt_container_upperdir(const struct rt_container *c)
+{
+	return c->upper;
+}
+
+const char *rt_container_hostname(const struct rt_container *c)
+{
+	return c->hostname;
+}
+
+const char *rt_container_dir(const struct rt_container *c)
+{
+	return c->dir;
+}
+
+bool rt_container_timed_out(const struct rt_container *c)
+{
+	return c->timed_out;
+}
+
+int rt_container_kill(struct rt_container *c, int sig)
+{
+	if (c->reaped)
+		return 0;
+	return (int)syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
+}
+
+int rt_container_wait(struct rt_container *c, int *status, struct pare_error *err)
+{
+	if (!c->reaped) {
+		int ws = 0;
+		const struct rt_hooks *h = c->hooks;
+		if (h && h->parent_wait) {
+			if (h->parent_wait(c->pid, &ws, h->data) < 0)
+				return pare_error_prefix(err, "waiting for the container");
+			/* Reap it if the hook did not. */
+			int ws2;
+			if (waitpid(c->pid, &ws2, __WALL | WNOHANG) == c->pid && (WIFEXITED(ws2) || WIFSIGNALED(ws2)))
+				ws = ws2;
+		} else {
+			for (;;) {
+				pid_t r = waitpid(c->pid, &ws, __WALL);
+				if (r == c->pid && (WIFEXITED(ws) || WIFSIGNALED(ws)))
+					break;
+				if (r < 0 && errno != EINTR)
+					return pare_error_errno(err, "waiting for the container");
+			}
+		}
+		c->reaped = true;
+		c->wstatus = ws;
+		rt_timeout_disarm(c);
+	}
+	*status = rt_status_from_wait(c->wstatus);
+	return 0;
+}
+
+int rt_container_stop(struct rt_container *c, unsigned grace)
+{
+	if (c->reaped)
+		return 0;
+	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+	if (poll(&p, 1, 0) > 0)
+		return 0; /* already exited */
+	rt_container_kill(c, c->stop_signal);
+	int r;
+	do
+		r = poll(&p, 1, (int)(grace > 2000000 ? 2000000000 : grace * 1000));
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		rt_container_kill(c, SIGKILL);
+		do
+			r = poll(&p, 1, -1);
+		while (r < 0 && errno == EINTR);
+	}
+	return r > 0 ? 0 : -1;
+}
+
+void rt_container_free(struct rt_container *c)
+{
+	if (!c)
+		return;
+	rt_timeout_disarm(c);
+	rt_signals_restore(c);
+	for (size_t i = 0; i < c->n_helpers; i++) {
+		kill(c->helpers[i], SIGKILL);
+		while (waitpid(c->helpers[i], NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	free(c->helpers);
+	if (c->pid > 0 && !c->reaped)
+		kill_and_reap(c->pid, c->pidfd);
+	/* Mounts live in PID 1's mount namespace, gone with its last process; the fds below keep the
+	 * overlay and the network namespace alive, so close them before removing the run's dir. */
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	if (c->netns_fd >= 0)
+		close(c->netns_fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->dir) {
+		struct pare_error e = { 0 };
+		if (tmp_remove_tree(c->dir, &e) < 0)
+			pare_debug("pare: %s\n", e.msg);
+	}
+	free(c->dir);
+	free(c->upper);
+	free(c->hostname);
+	free(c->cwd);
+	strv_free(c->env);
+	rt_user_release(&c->user);
+	free(c);
+}
