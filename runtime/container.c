@@ -154,7 +154,8 @@ static int launch(struct rt_container *c, const struct rt_config *cfg, const str
 		flags |= CLONE_NEWUSER;
 	c->pid = clone_pid1(c, cfg, flags, sync, rt_rootfs_dir(rootfs), c->hooks, err);
 	close(sync[1]);
-	cleanup_close int sfd = sync[0];
+	/* Kept open while the container runs: PID 1 checks it is still there right before execve. */
+	int sfd = c->sync_fd = sync[0];
 	if (c->pid < 0)
 		return -1;
 	if (c->userns && write_id_maps(c->pid, &c->user, err) < 0)
@@ -194,7 +195,7 @@ int rt_container_start(const struct rt_config *cfg, const struct rt_rootfs *root
 {
 	tmp_reap_stale();
 	struct rt_container *c = xcalloc(1, sizeof(*c));
-	c->pidfd = c->root_fd = c->netns_fd = -1;
+	c->pidfd = c->root_fd = c->netns_fd = c->sync_fd = -1;
 	c->pid = -1;
 	c->userns = geteuid() != 0;
 	c->stop_signal = cfg->stop_signal > 0 ? cfg->stop_signal : SIGTERM;
@@ -346,6 +347,8 @@ void rt_container_free(struct rt_container *c)
 		close(c->netns_fd);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
+	if (c->sync_fd >= 0)
+		close(c->sync_fd);
 	if (c->dir) {
 		struct pare_error e = { 0 };
 		if (tmp_remove_tree(c->dir, &e) < 0)

@@ -94,6 +94,7 @@ struct rt_container {
 	int pidfd;
 	int root_fd;
 	int netns_fd;
+	int sync_fd;
 	bool userns;
 	bool reaped;
 	int wstatus;

@@ -1,7 +1,7 @@
 /* User resolution through the image's own /etc/passwd and /etc/group, with runc's rules (what
  * `docker run -u` does): a name must exist; a number is taken as it is (gid 0 and HOME=/ when passwd
- * has no entry); supplementary groups are the groups that list the user's name, unless a group was
- * given explicitly. */
+ * has no entry); supplementary groups are the primary group plus, unless a group was given
+ * explicitly, the groups that list the user's name. */
 #include "runtime/internal.h"
 
 #include <errno.h>
@@ -161,6 +161,15 @@ int rt_user_resolve(int rootfd, const char *spec, struct rt_user *u, struct pare
 		}
 		u->gid = (gid_t)gid_arg;
 	}
+	/* runc (as Docker runs it) puts the primary group first in the supplementary list. */
+	gid_t *member = u->groups;
+	size_t n_member = u->n_groups;
+	u->groups = NULL;
+	u->n_groups = 0;
+	add_group(u, u->gid);
+	for (size_t i = 0; i < n_member; i++)
+		add_group(u, member[i]);
+	free(member);
 	return 0;
 }
 
