@@ -1,0 +1,50 @@
+/* Internals shared by keep.c, resolve.c, rules.c and report.c. */
+#ifndef PARE_MINIFIER_KEEP_INT_H
+#define PARE_MINIFIER_KEEP_INT_H
+#include "lib/strvec.h"
+#include "minifier/content.h"
+#include "minifier/keep.h"
+#include "minifier/ldcache.h"
+#include "minifier/strset.h"
+
+struct keep_set {
+	struct layer_index *idx;
+	struct content_root *content; /* NULL: contents cannot be read (no ELF/#! analysis) */
+	const struct profile *profile;
+	struct keep_opts opts;        /* borrowed strings */
+	char **path_dirs;             /* the image's PATH, split */
+	char **ld_library_path;       /* the image's LD_LIBRARY_PATH, split (empty items are ".") */
+	struct ldcache cache;
+	bool cache_loaded, cache_tried;
+	struct strset analyzed;       /* "object\nrpath-chain" keys already resolved */
+	struct strset analyzed_objects; /* objects resolved at least once (with their loaders' context) */
+	struct strset warned;
+	struct fs_entry **queue;      /* kept regular files whose contents still need a look */
+	size_t n_queue, cap_queue;
+	struct keep_mark **marks;     /* everything allocated, for keep_set_free */
+	size_t n_marks, cap_marks;
+	struct strvec warnings;
+	const char *entry_path;       /* resolved entrypoint (protected from --exclude) */
+	char *entry_path_owned;
+};
+
+/* Flags for keep_path_ex. */
+#define KEEP_F_NOFOLLOW 1u  /* keep the last component itself when it is a symlink, not its target */
+#define KEEP_F_AUTO 2u      /* an automatic addition: refused when the traced run saw the path missing */
+#define KEEP_F_ANCESTOR 4u  /* when the path does not exist, keep its deepest existing ancestor */
+#define KEEP_F_SUBTREE 8u   /* a directory: keep everything below it too */
+
+int keep_path_ex(struct keep_set *ks, const char *path, unsigned flags, enum keep_why why, const char *detail,
+		 char **resolved, struct pare_error *err);
+void keep_mark_entry(struct keep_set *ks, struct fs_entry *e, enum keep_why why, const char *detail);
+void keep_warn(struct keep_set *ks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool keep_path_forbidden(const char *path);
+/* The value of KEY in the image's Env, or NULL. */
+const char *keep_env(const struct keep_set *ks, const char *key);
+/* Search NAME on the image's PATH as execvp would; *found receives the path (new string). */
+int keep_search_path(struct keep_set *ks, const char *name, char **found);
+
+/* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
+int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
+void resolve_release(struct keep_set *ks);
+#endif
