@@ -243,6 +243,15 @@ int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct r
 	return 0;
 }
 
+struct rt_rootfs *rt_rootfs_from_dir(const char *dir)
+{
+	struct rt_rootfs *r = xcalloc(1, sizeof(*r));
+	r->lock_fd = -1;
+	r->dir = xstrdup(dir);
+	r->reused = true;
+	return r;
+}
+
 const char *rt_rootfs_dir(const struct rt_rootfs *r)
 {
 	return r->dir;

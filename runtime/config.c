@@ -127,6 +127,16 @@ char **rt_env_build(char *const *env, const char *hostname, const char *home)
 	return strvec_detach(&sv);
 }
 
+char **rt_env_merge(char *const *env, char *const *extra)
+{
+	struct strvec sv = STRVEC_INIT;
+	for (size_t i = 0; env && env[i]; i++)
+		strvec_push(&sv, env[i]);
+	for (size_t i = 0; extra && extra[i]; i++)
+		env_replace_or_append(&sv, extra[i]);
+	return strvec_detach(&sv);
+}
+
 /* Docker's merge of the user's -e list with the image's Env: the user's entries first (KEY alone
  * taking its value from our environment, or kept bare to delete KEY), then the image's entries whose
  * key the user did not give. */

@@ -36,8 +36,35 @@ void rt_fd_path(int fd, char buf[RT_FD_PATH_MAX])
 	snprintf(buf, RT_FD_PATH_MAX, "/proc/self/fd/%d", fd);
 }
 
+static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth);
+
+/* `name` under pfd exists but does not resolve: a dangling symlink. Create what it points to (as the
+ * kernel would resolve it inside the root), like Docker's MkdirAll on a symlinked path. */
+static int mkdir_link_target(int rootfd, int pfd, const char *dir, const char *name, mode_t mode, int depth)
+{
+	char target[4096];
+	ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	cleanup_free char *dest = path_join(dir, target);
+	int fd = mkdir_in_root(rootfd, dest, mode, depth + 1);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -1 : 0;
+}
+
 int rt_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 {
+	return mkdir_in_root(rootfd, path, mode, 0);
+}
+
+static int mkdir_in_root(int rootfd, const char *path, mode_t mode, int depth)
+{
+	if (depth > 40) {
+		errno = ELOOP;
+		return -1;
+	}
 	cleanup_free char *norm = path_normalize(path);
 	int fd = rt_open_in_root(rootfd, norm, O_PATH | O_DIRECTORY, 0);
 	if (fd >= 0 || errno != ENOENT)
@@ -56,8 +83,10 @@ int rt_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 			cleanup_close int pfd = rt_open_in_root(rootfd, parent, O_PATH | O_DIRECTORY, 0);
 			if (pfd < 0)
 				return -1;
-			if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
-				return -1;
+			if (mkdirat(pfd, name, mode) < 0) {
+				if (errno != EEXIST || mkdir_link_target(rootfd, pfd, parent, name, mode, depth) < 0)
+					return -1;
+			}
 			/* mkdir honours the umask; set the mode we were asked for. */
 			cleanup_close int nfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (nfd >= 0) {

@@ -53,6 +53,8 @@ int rt_loopback_up(void); /* -1 with errno */
 #define RT_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* HOSTNAME first, then cfg env (with PATH defaulted), then HOME when absent. New vector. */
 char **rt_env_build(char *const *env, const char *hostname, const char *home);
+/* env with extra's "K=V" replacing or appended ("K" alone removes K). New vector. */
+char **rt_env_merge(char *const *env, char *const *extra);
 const char *rt_env_get(char *const *env, const char *key);
 
 /* ---- child.c: the container side ---- */

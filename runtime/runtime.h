@@ -88,6 +88,9 @@ int rt_signal_parse(const char *s);
 struct rt_rootfs;
 int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
 		      struct pare_error *err);
+/* An existing directory used as the lowerdir as it is (never modified nor removed; for tests and for
+ * callers that unpacked a tree themselves). */
+struct rt_rootfs *rt_rootfs_from_dir(const char *dir);
 const char *rt_rootfs_dir(const struct rt_rootfs *r); /* the unpacked tree (read-only by convention) */
 bool rt_rootfs_was_cached(const struct rt_rootfs *r);  /* true when this run reused a cached tree */
 void rt_rootfs_free(struct rt_rootfs *r);
