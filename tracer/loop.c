@@ -56,7 +56,9 @@ static bool next_event(struct tracer *t, struct event *ev)
 	for (;;) {
 		if (t->fan && fan_pending(t))
 			fan_drain(t);
-		pid_t pid = waitpid(-1, &ev->status, __WALL);
+		/* __WNOTHREAD: only this thread's tracees and children, so pare's other threads can run
+		 * their own tracer (pare build's --exec) or children (exec helpers) without losing events. */
+		pid_t pid = waitpid(-1, &ev->status, __WALL | __WNOTHREAD);
 		if (pid > 0) {
 			ev->tid = pid;
 			return true;
