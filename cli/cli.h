@@ -15,4 +15,5 @@ struct pare_command {
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Commands (one file each under cli/). */
 int cmd_run(int argc, char **argv);
+int cmd_squash(int argc, char **argv);
 #endif

@@ -12,6 +12,7 @@
 static const struct pare_command commands[] = {
 	/* name       function       summary */
 	{ "run", cmd_run, "run an image's entrypoint in its own namespaces, like docker run" },
+	{ "squash", cmd_squash, "flatten an image into one layer with the same filesystem and config" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,388 @@
+/* image_write: the layer, then the documents, then the output (an archive that is both an OCI
+ * layout and a docker-archive, or an OCI layout directory), written under a temporary name next to
+ * the output and renamed at the end. See doc/IMAGE-OUTPUT.md. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/writer_int.h"
+#include "lib/path.h"
+#include "lib/tmp.h"
+#include "lib/xalloc.h"
+
+#define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
+
+/* One file of the output besides the layer: name and bytes. */
+struct doc {
+	char *name;
+	char *data;
+	size_t len;
+};
+
+/* Everything the output holds; the layer is a file descriptor to copy from (or already in place). */
+struct output {
+	struct doc docs[6]; /* config and manifest blobs, index.json, manifest.json, oci-layout */
+	size_t n_docs;
+	char *layer_name;
+	int layer_fd;
+	uint64_t layer_size;
+};
+
+static void output_release(struct output *o)
+{
+	for (size_t i = 0; i < o->n_docs; i++) {
+		free(o->docs[i].name);
+		free(o->docs[i].data);
+	}
+	free(o->layer_name);
+	if (o->layer_fd >= 0)
+		close(o->layer_fd);
+	memset(o, 0, sizeof(*o));
+	o->layer_fd = -1;
+}
+
+static void add_doc(struct output *o, char *name, const json_t *doc)
+{
+	struct doc *d = &o->docs[o->n_docs++];
+	d->name = name;
+	d->data = writer_json_dump(doc, &d->len);
+}
+
+static void add_raw(struct output *o, const char *name, const char *data)
+{
+	struct doc *d = &o->docs[o->n_docs++];
+	d->name = xstrdup(name);
+	d->data = xstrdup(data);
+	d->len = strlen(data);
+}
+
+void image_write_result_release(struct image_write_result *res)
+{
+	free(res->image_id);
+	free(res->manifest_digest);
+	free(res->diff_id);
+	free(res->tag);
+	memset(res, 0, sizeof(*res));
+}
+
+/* A temporary name next to `output` (same directory, so rename() is atomic): "DIR/.BASE.pare-XXXXXX". */
+static char *temp_template(const char *output)
+{
+	cleanup_free char *copy = xstrdup(output);
+	size_t len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	char *slash = strrchr(copy, '/');
+	if (!slash)
+		return xasprintf(".%s.pare-XXXXXX", copy);
+	*slash = '\0';
+	return xasprintf("%s/.%s.pare-XXXXXX", slash == copy ? "" : copy, slash + 1);
+}
+
+/* ---- archive output ---- */
+
+static int tar_member(struct archive *a, const char *name, mode_t type, int64_t size, struct pare_error *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_copy_pathname(e, name);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
+	archive_entry_set_size(e, type == AE_IFDIR ? 0 : size);
+	archive_entry_set_mtime(e, 0, 0); /* fixed: the archive must not depend on when it was made */
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	int r = archive_write_header(a, e);
+	archive_entry_free(e);
+	if (r < ARCHIVE_WARN)
+		return pare_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "writing '%s' to the archive: %s",
+				      name, archive_error_string(a));
+	return 0;
+}
+
+static int tar_data(struct archive *a, const char *name, const void *buf, size_t n, struct pare_error *err)
+{
+	if (archive_write_data(a, buf, n) != (la_ssize_t)n)
+		return pare_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "writing '%s' to the archive: %s",
+				      name, archive_error_string(a));
+	return 0;
+}
+
+static int tar_copy_fd(struct archive *a, const char *name, int fd, uint64_t size, struct pare_error *err)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return pare_error_errno(err, "rewinding the layer");
+	cleanup_free char *buf = xmalloc(256 * 1024);
+	uint64_t done = 0;
+	while (done < size) {
+		ssize_t got = read(fd, buf, 256 * 1024);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return pare_error_errno(err, "reading the layer back");
+		if (got == 0)
+			return pare_error_set(err, 0, "the layer file shrank while being copied");
+		if (tar_data(a, name, buf, (size_t)got, err) < 0)
+			return -1;
+		done += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* The archive: directories, blobs (layer, config, manifest), then index.json, manifest.json, oci-layout. */
+static int archive_write_all(int fd, const struct output *o, struct pare_error *err)
+{
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	int ret = -1;
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		pare_error_set(err, 0, "starting the archive: %s", archive_error_string(a));
+		goto out;
+	}
+	if (tar_member(a, "blobs/", AE_IFDIR, 0, err) < 0 || tar_member(a, "blobs/sha256/", AE_IFDIR, 0, err) < 0)
+		goto out;
+	if (tar_member(a, o->layer_name, AE_IFREG, (int64_t)o->layer_size, err) < 0 ||
+	    tar_copy_fd(a, o->layer_name, o->layer_fd, o->layer_size, err) < 0)
+		goto out;
+	for (size_t i = 0; i < o->n_docs; i++)
+		if (tar_member(a, o->docs[i].name, AE_IFREG, (int64_t)o->docs[i].len, err) < 0 ||
+		    tar_data(a, o->docs[i].name, o->docs[i].data, o->docs[i].len, err) < 0)
+			goto out;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		pare_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "finishing the archive: %s",
+			       archive_error_string(a));
+		goto out;
+	}
+	ret = 0;
+out:
+	archive_write_free(a);
+	return ret;
+}
+
+/* Refuse to replace the input or a directory. */
+static int check_archive_target(const struct image *img, const char *output, struct pare_error *err)
+{
+	struct stat out_st, in_st;
+	if (stat(output, &out_st) < 0)
+		return 0;
+	if (S_ISDIR(out_st.st_mode))
+		return pare_error_set(err, 0, "output '%s' is a directory", output);
+	if (img->input && strcmp(img->input, "-") != 0 && stat(img->input, &in_st) == 0 &&
+	    in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino)
+		return pare_error_set(err, 0, "output '%s' is the input image", output);
+	return 0;
+}
+
+static int write_archive_file(const struct image *img, const char *output, const struct output *o,
+			      struct pare_error *err)
+{
+	if (check_archive_target(img, output, err) < 0) /* again: it may have changed meanwhile */
+		return -1;
+	cleanup_free char *tmp = temp_template(output);
+	cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return pare_error_errno(err, "creating a temporary file next to '%s'", output);
+	mode_t mask = umask(0);
+	umask(mask);
+	int ret = -1;
+	if (fchmod(fd, 0666 & ~mask) < 0)
+		pare_error_errno(err, "setting the mode of '%s'", tmp);
+	else if (archive_write_all(fd, o, err) < 0)
+		;
+	else if (fsync(fd) < 0)
+		pare_error_errno(err, "writing '%s'", tmp);
+	else if (rename(tmp, output) < 0)
+		pare_error_errno(err, "renaming '%s' to '%s'", tmp, output);
+	else
+		ret = 0;
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+/* ---- OCI directory output ---- */
+
+static int write_file_at(int dirfd, const char *name, const void *data, size_t len, struct pare_error *err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return pare_error_errno(err, "creating '%s'", name);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return pare_error_errno(err, "writing '%s'", name);
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int check_oci_dir_target(const char *output, struct pare_error *err)
+{
+	cleanup_dir DIR *d = opendir(output);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR)
+			return pare_error_set(err, ENOTDIR, "output '%s' exists and is not a directory", output);
+		return pare_error_errno(err, "opening '%s'", output);
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			return pare_error_set(err, ENOTEMPTY, "output directory '%s' exists and is not empty", output);
+	return 0;
+}
+
+/* Fill the temporary directory, then rename it to `output` (which must not exist, or be empty). */
+static int write_oci_dir(const char *tmpdir, const char *output, const char *layer_tmp, const struct output *o,
+			 struct pare_error *err)
+{
+	cleanup_close int dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return pare_error_errno(err, "opening '%s'", tmpdir);
+	if (renameat(dirfd, layer_tmp, dirfd, o->layer_name) < 0)
+		return pare_error_errno(err, "renaming the layer in '%s'", tmpdir);
+	for (size_t i = 0; i < o->n_docs; i++)
+		if (write_file_at(dirfd, o->docs[i].name, o->docs[i].data, o->docs[i].len, err) < 0)
+			return pare_error_prefix(err, "in '%s'", tmpdir);
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(dirfd, 0777 & ~mask) < 0)
+		return pare_error_errno(err, "finishing '%s'", tmpdir);
+	if (rename(tmpdir, output) < 0) {
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			return pare_error_set(err, errno, "output directory '%s' exists and is not empty", output);
+		if (errno == ENOTDIR)
+			return pare_error_set(err, errno, "output '%s' exists and is not a directory", output);
+		return pare_error_errno(err, "renaming '%s' to '%s'", tmpdir, output);
+	}
+	return 0;
+}
+
+/* ---- the whole ---- */
+
+static int build_docs(struct image *img, const struct image_write_opts *opts, const struct image_tag *tag,
+		      const struct writer_layer *layer, struct output *o, struct image_write_result *res)
+{
+	json_t *cfg = writer_config(opts->config ? opts->config : img->config, layer->diff_id, opts->created_by);
+	size_t cfg_len;
+	char *cfg_data = writer_json_dump(cfg, &cfg_len);
+	json_decref(cfg);
+	char cfg_digest[SHA256_DIGEST_STR];
+	sha256_buffer(cfg_data, cfg_len, cfg_digest);
+	o->docs[o->n_docs++] = (struct doc){ writer_blob_name(cfg_digest), cfg_data, cfg_len };
+
+	json_t *manifest = writer_oci_manifest(cfg_digest, cfg_len, layer, opts->compression);
+	size_t mf_len;
+	char *mf_data = writer_json_dump(manifest, &mf_len);
+	json_decref(manifest);
+	char mf_digest[SHA256_DIGEST_STR];
+	sha256_buffer(mf_data, mf_len, mf_digest);
+	o->docs[o->n_docs++] = (struct doc){ writer_blob_name(mf_digest), mf_data, mf_len };
+
+	json_t *index = writer_oci_index(mf_digest, mf_len, tag);
+	add_doc(o, xstrdup("index.json"), index);
+	json_decref(index);
+	if (opts->format == IMAGE_WRITE_ARCHIVE) {
+		json_t *dm = writer_docker_manifest(cfg_digest, layer->digest, tag);
+		add_doc(o, xstrdup("manifest.json"), dm);
+		json_decref(dm);
+	}
+	add_raw(o, "oci-layout", OCI_LAYOUT);
+
+	res->image_id = xstrdup(cfg_digest);
+	res->manifest_digest = xstrdup(mf_digest);
+	res->diff_id = xstrdup(layer->diff_id);
+	res->tag = xstrdup(tag->familiar);
+	res->layer_size = layer->size;
+	res->entries = layer->entries;
+	res->content_bytes = layer->content_bytes;
+	return 0;
+}
+
+int image_write(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
+		struct pare_error *err)
+{
+	if (!opts->output || !*opts->output)
+		return pare_error_set(err, 0, "no output given");
+	bool to_stdout = !strcmp(opts->output, "-");
+	if (to_stdout && opts->format != IMAGE_WRITE_ARCHIVE)
+		return pare_error_set(err, 0, "an OCI directory cannot be written to standard output");
+
+	if (opts->format == IMAGE_WRITE_OCI_DIR ? check_oci_dir_target(opts->output, err) < 0
+	    : !to_stdout && check_archive_target(img, opts->output, err) < 0)
+		return -1;
+
+	struct image_tag tag;
+	cleanup_free char *default_tag = opts->tag ? NULL : image_tag_default(img, "");
+	if (image_tag_parse(opts->tag ? opts->tag : default_tag, &tag, err) < 0)
+		return -1;
+
+	struct output o = { .layer_fd = -1 };
+	struct image_write_result res = { 0 };
+	cleanup_free char *tmpdir = NULL;  /* archive: pare's own temp dir; oci-dir: next to the output */
+	cleanup_free char *layer_tmp = NULL;
+	int ret = -1;
+	if (opts->format == IMAGE_WRITE_OCI_DIR) {
+		tmpdir = temp_template(opts->output);
+		if (!mkdtemp(tmpdir)) {
+			pare_error_errno(err, "creating a temporary directory next to '%s'", opts->output);
+			free(steal_pointer(&tmpdir));
+			goto out;
+		}
+		cleanup_free char *blobs = xasprintf("%s/blobs", tmpdir);
+		cleanup_free char *sha = xasprintf("%s/blobs/sha256", tmpdir);
+		if (mkdir(blobs, 0755) < 0 || mkdir(sha, 0755) < 0) {
+			pare_error_errno(err, "creating '%s'", sha);
+			goto out;
+		}
+		layer_tmp = xstrdup("blobs/sha256/.layer.tmp");
+	} else {
+		if (tmp_dir_create(&tmpdir, err) < 0)
+			goto out;
+		layer_tmp = xstrdup("layer.tmp");
+	}
+	cleanup_free char *layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
+	o.layer_fd = open(layer_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (o.layer_fd < 0) {
+		pare_error_errno(err, "creating '%s'", layer_path);
+		goto out;
+	}
+	struct writer_layer layer;
+	if (writer_layer_write(img, idx, opts->only_kept, opts->compression, o.layer_fd, &layer, err) < 0)
+		goto out;
+	o.layer_name = writer_blob_name(layer.digest);
+	o.layer_size = layer.size;
+	build_docs(img, opts, &tag, &layer, &o, &res);
+
+	if (opts->format == IMAGE_WRITE_OCI_DIR) {
+		ret = write_oci_dir(tmpdir, opts->output, layer_tmp, &o, err);
+		if (ret == 0)
+			free(steal_pointer(&tmpdir)); /* it is the output now */
+	} else if (to_stdout) {
+		ret = archive_write_all(STDOUT_FILENO, &o, err);
+	} else {
+		ret = write_archive_file(img, opts->output, &o, err);
+	}
+out:
+	if (tmpdir)
+		tmp_remove_tree(tmpdir, NULL);
+	output_release(&o);
+	image_tag_release(&tag);
+	if (ret == 0 && opts->result)
+		*opts->result = res;
+	else
+		image_write_result_release(&res);
+	return ret;
+}

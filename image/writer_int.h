@@ -1,0 +1,38 @@
+/* Internal to the image writer (image/writer*.c): the layer tar, the JSON documents, the output. */
+#ifndef PARE_WRITER_INT_H
+#define PARE_WRITER_INT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "image/writer.h"
+#include "lib/hash.h"
+
+/* What writing the layer produced. */
+struct writer_layer {
+	char diff_id[SHA256_DIGEST_STR]; /* of the uncompressed tar */
+	char digest[SHA256_DIGEST_STR];  /* of the blob as written (compressed) */
+	uint64_t size;                   /* blob bytes */
+	uint64_t entries;                /* tar entries written */
+	uint64_t content_bytes;          /* regular file content written (hardlinks once) */
+};
+
+/* Write the index's filesystem (or only the kept part) as one tar to `fd`, compressed as asked. */
+int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kept,
+		       enum image_compression comp, int fd, struct writer_layer *out, struct pare_error *err);
+
+/* Media type of a layer blob with this compression (OCI). */
+const char *writer_layer_media_type(enum image_compression comp);
+
+/* The documents of the output. Each returns a new reference. */
+json_t *writer_config(const json_t *base, const char *diff_id, const char *created_by);
+json_t *writer_oci_manifest(const char *config_digest, size_t config_size, const struct writer_layer *layer,
+			    enum image_compression comp);
+json_t *writer_oci_index(const char *manifest_digest, size_t manifest_size, const struct image_tag *tag);
+json_t *writer_docker_manifest(const char *config_digest, const char *layer_digest, const struct image_tag *tag);
+/* Canonical serialisation (sorted keys, compact): a new string, its length in *len. */
+char *writer_json_dump(const json_t *doc, size_t *len);
+
+/* Member name of a blob: "blobs/sha256/<hex>". New string. */
+char *writer_blob_name(const char *digest);
+#endif
