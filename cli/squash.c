@@ -1,6 +1,7 @@
 /* pare squash IMAGE [-o OUT] [--tag NAME:TAG] [--format archive|oci-dir] [--compress none|gzip|zstd]
  * [--ref NAME:TAG]: flatten an image into one layer holding its final filesystem. */
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,25 @@ static char *default_output(const char *input, bool oci_dir)
 	if (!*base || !strcmp(base, "/"))
 		return xstrdup(oci_dir ? "image.squashed" : "image.squashed.tar");
 	return xasprintf("%s.squashed%s", base, oci_dir ? "" : ".tar");
+}
+
+static void on_signal(int sig)
+{
+	image_write_abort();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Interrupted: leave no temporary file behind. A closed pipe on -o - becomes an error, not a kill. */
+static void handle_signals(void)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static const char *human(uint64_t n, char buf[32])
@@ -164,6 +184,7 @@ int cmd_squash(int argc, char **argv)
 	cleanup_free char *default_tag = NULL;
 	int status = 1;
 
+	handle_signals();
 	if (image_open(input, ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +63,28 @@ static void add_raw(struct output *o, const char *name, const char *data)
 	d->name = xstrdup(name);
 	d->data = xstrdup(data);
 	d->len = strlen(data);
+}
+
+/* Paths to remove if a signal ends the process mid-write (see image_write_abort); removed in
+ * reverse order, so directories are pushed before what they hold. */
+#define ABORT_MAX 8
+static char abort_paths[ABORT_MAX][PATH_MAX];
+static volatile sig_atomic_t n_abort;
+
+static void abort_push(const char *path)
+{
+	if (n_abort < ABORT_MAX && strlen(path) < PATH_MAX) {
+		snprintf(abort_paths[n_abort], PATH_MAX, "%s", path);
+		n_abort = n_abort + 1;
+	}
+}
+
+void image_write_abort(void)
+{
+	for (int i = n_abort - 1; i >= 0; i--)
+		if (unlink(abort_paths[i]) < 0)
+			rmdir(abort_paths[i]);
+	n_abort = 0;
 }
 
 void image_write_result_release(struct image_write_result *res)
@@ -189,6 +213,7 @@ static int write_archive_file(const struct image *img, const char *output, const
 	cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return pare_error_errno(err, "creating a temporary file next to '%s'", output);
+	abort_push(tmp);
 	mode_t mask = umask(0);
 	umask(mask);
 	int ret = -1;
@@ -343,6 +368,9 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		}
 		cleanup_free char *blobs = xasprintf("%s/blobs", tmpdir);
 		cleanup_free char *sha = xasprintf("%s/blobs/sha256", tmpdir);
+		abort_push(tmpdir);
+		abort_push(blobs);
+		abort_push(sha);
 		if (mkdir(blobs, 0755) < 0 || mkdir(sha, 0755) < 0) {
 			pare_error_errno(err, "creating '%s'", sha);
 			goto out;
@@ -352,8 +380,12 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		if (tmp_dir_create(&tmpdir, err) < 0)
 			goto out;
 		layer_tmp = xstrdup("layer.tmp");
+		cleanup_free char *lock = xasprintf("%s/.pare-lock", tmpdir);
+		abort_push(tmpdir);
+		abort_push(lock);
 	}
 	cleanup_free char *layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
+	abort_push(layer_path);
 	o.layer_fd = open(layer_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (o.layer_fd < 0) {
 		pare_error_errno(err, "creating '%s'", layer_path);
@@ -378,6 +410,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 out:
 	if (tmpdir)
 		tmp_remove_tree(tmpdir, NULL);
+	n_abort = 0;
 	output_release(&o);
 	image_tag_release(&tag);
 	if (ret == 0 && opts->result)

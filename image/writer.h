@@ -58,4 +58,7 @@ struct image_write_opts {
  * to stdout: after a failure there, what was already written cannot be taken back. */
 int image_write(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
 		struct pare_error *err);
+/* Async-signal-safe: remove the temporary files of an image_write in progress. For a signal
+ * handler that then ends the process (the CLI's SIGINT/SIGTERM/SIGHUP handler). */
+void image_write_abort(void);
 #endif
