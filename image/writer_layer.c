@@ -169,7 +169,7 @@ static struct archive_entry *entry_new(const struct fs_entry *fe)
 		archive_entry_copy_uname(e, fe->uname);
 	if (fe->gname)
 		archive_entry_copy_gname(e, fe->gname);
-	archive_entry_set_mtime(e, fe->mtime, fe->mtime_nsec);
+	archive_entry_set_mtime(e, fe->mtime, 0); /* whole seconds, as docker writes layers */
 	if (S_ISLNK(fe->mode))
 		archive_entry_copy_symlink(e, fe->link_target ? fe->link_target : "");
 	if (S_ISCHR(fe->mode) || S_ISBLK(fe->mode)) {
