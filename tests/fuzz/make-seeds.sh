@@ -38,4 +38,96 @@ X
 	printf '<a\thref\n=\n/tabbed >\x00<IMG SRC=/upper.png>' | seed links binary.html
 }
 
+# A synthetic ELF file from Python's struct: any class and byte order, PT_INTERP, PT_DYNAMIC with
+# DT_NEEDED/DT_RUNPATH/DT_RPATH/DT_SONAME/DT_FLAGS_1 (no toolchain needed for 32-bit or big-endian).
+elf_synth() { # NAME CLASS(32|64) ORDER(<|>) MACHINE
+	python3 - "$out/elf/$1" "$2" "$3" "$4" <<'PY'
+import struct, sys
+path, bits, order, machine = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+w = "I" if bits == 32 else "Q"
+ehsize, phsize = (52, 32) if bits == 32 else (64, 56)
+interp = b"/lib/ld-linux.so.2\0"
+strtab = b"\0libc.so.6\0libfoo.so.1\0$ORIGIN/../lib:/opt/lib\0libself.so\0/old/rpath\0"
+off_interp = ehsize + 3 * phsize
+off_str = off_interp + len(interp)
+at = lambda name: strtab.index(name.encode() + b"\0")
+dyn = [(1, at("libc.so.6")), (1, at("libfoo.so.1")), (29, at("$ORIGIN/../lib:/opt/lib")), (14, at("libself.so")),
+       (15, at("/old/rpath")), (5, off_str), (10, len(strtab)), (0x6ffffffb, 0x800), (0, 0)]
+off_dyn = (off_str + len(strtab) + 7) & ~7
+dynb = b"".join(struct.pack(order + w + w, t, v) for t, v in dyn)
+size = off_dyn + len(dynb)
+def ph(t, off, sz):
+    if bits == 32:
+        return struct.pack(order + "8I", t, off, off, off, sz, sz, 5, 4)
+    return struct.pack(order + "2I6Q", t, 5, off, off, off, sz, sz, 8)
+ident = b"\x7fELF" + bytes([1 if bits == 32 else 2, 1 if order == "<" else 2, 1, 0]) + b"\0" * 8
+if bits == 32:
+    eh = ident + struct.pack(order + "2H5I6H", 3, machine, 1, 0, ehsize, 0, 0, ehsize, phsize, 3, 40, 0, 0)
+else:
+    eh = ident + struct.pack(order + "2HI3QI6H", 3, machine, 1, 0, ehsize, 0, 0, ehsize, phsize, 3, 64, 0, 0)
+body = eh + ph(3, off_interp, len(interp)) + ph(1, 0, size) + ph(2, off_dyn, len(dynb)) + interp + strtab
+body += b"\0" * (off_dyn - len(body)) + dynb
+open(path, "wb").write(body)
+PY
+}
+
+elf() {
+	mkdir -p "$out/elf"
+	elf_synth synth64le 64 '<' 62
+	elf_synth synth32le 32 '<' 3
+	elf_synth synth64be 64 '>' 22
+	elf_synth synth32be 32 '>' 8
+	printf '\177ELF\002\001\001' | seed elf truncated-ident
+	head -c 100 "$out/elf/synth64le" | seed elf truncated-phdrs
+	if command -v cc >/dev/null; then
+		local tmp
+		tmp=$(mktemp -d)
+		printf 'int main(void) { return 0; }\n' >"$tmp/dyn.c"
+		printf 'void _start(void) { for (;;) ; }\n' >"$tmp/static.c"
+		cc -Os -s -Wl,--build-id=none -Wl,-rpath,'$ORIGIN/../lib' -o "$out/elf/cc-dynamic" "$tmp/dyn.c" -lm 2>/dev/null || true
+		cc -Os -s -static -nostdlib -Wl,--build-id=none -o "$out/elf/cc-static" "$tmp/static.c" 2>/dev/null || true
+		cc -Os -s -shared -fPIC -Wl,--build-id=none -Wl,-soname,libseed.so.1 -Wl,--enable-new-dtags \
+			-Wl,-rpath,/opt/seed -o "$out/elf/cc-shared" "$tmp/dyn.c" 2>/dev/null || true
+		rm -rf "$tmp"
+	fi
+}
+
+# Real caches from ldconfig over a tiny root (new, old and compat formats, a glibc-hwcaps entry),
+# and hand-made broken ones.
+ldcache() {
+	mkdir -p "$out/ldcache"
+	local root libdir
+	root=$(mktemp -d)
+	libdir=$(dirname "$(readlink -f /lib/x86_64-linux-gnu/libc.so.6 2>/dev/null || echo /lib/libc.so.6)")
+	mkdir -p "$root/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3" "$root/etc" "$root/opt/lib"
+	for l in libdl.so.2 librt.so.1; do cp -L "$libdir/$l" "$root/lib/x86_64-linux-gnu/" 2>/dev/null || true; done
+	cp -L "$libdir/libutil.so.1" "$root/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/" 2>/dev/null || true
+	cp -L "$libdir/libanl.so.1" "$root/opt/lib/" 2>/dev/null || true
+	echo /opt/lib >"$root/etc/ld.so.conf"
+	for f in new old compat; do
+		ldconfig -r "$root" -C /cache -c $f 2>/dev/null && cp "$root/cache" "$out/ldcache/ldconfig-$f" || true
+	done
+	rm -rf "$root"
+	printf 'glibc-ld.so.cache1.1\001\000\000\000' | seed ldcache truncated-new
+	printf 'ld.so-1.7.0\000\377\377\377\377' | seed ldcache huge-count-old
+	# A new-format cache whose one entry points past the end.
+	python3 -c 'import struct,sys; sys.stdout.buffer.write(b"glibc-ld.so.cache1.1" + struct.pack("<IIB3xI12x", 1, 0, 2, 0) + struct.pack("<iIIIQ", 0x303, 9999, 72, 0, 0) + b"x\0")' | seed ldcache bad-offset
+}
+
+shebang() {
+	printf '#!/bin/sh\necho hi\n' | seed shebang sh
+	printf '#!/usr/bin/env python3\n' | seed shebang env
+	printf '#! /usr/bin/env -S python3 -u -X dev\n' | seed shebang env-split
+	printf '#!/usr/bin/env -i PATH=/x FOO=bar node --flag\n' | seed shebang env-assign
+	printf '#!/bin/bash -e \t \r\n' | seed shebang trailing-space
+	printf '#!' | seed shebang empty
+	printf '#!   \n' | seed shebang blank
+	{ printf '#!/'; head -c 300 /dev/zero | tr '\0' a; printf '\n'; } | seed shebang too-long
+	{ printf '#!/bin/sh '; head -c 300 /dev/zero | tr '\0' b; } | seed shebang long-arg
+	printf '\177ELF' | seed shebang not-script
+}
+
 links
+elf
+ldcache
+shebang
