@@ -396,6 +396,7 @@ static int load_oci(struct image *img, struct cand *c, struct pare_error *err)
 	const char *cdigest;
 	int64_t csize;
 	cleanup_free char *what = xasprintf("manifest '%s'", mdigest);
+	cleanup_free char *cname = NULL; /* before the first goto: its cleanup runs at "out" */
 	if (!json_is_object(m)) {
 		pare_error_set(err, 0, "%s is not a JSON object", what);
 		goto out;
@@ -415,7 +416,7 @@ static int load_oci(struct image *img, struct cand *c, struct pare_error *err)
 		img->layers[i].media_type = mt ? xstrdup(mt) : NULL;
 		img->layers[i].compression = media_compression(mt);
 	}
-	cleanup_free char *cname = blob_name(cdigest);
+	cname = blob_name(cdigest);
 	if (load_config(img, cname, cdigest, csize, err) < 0)
 		goto out;
 	ret = 0;
