@@ -127,7 +127,110 @@ shebang() {
 	printf '\177ELF' | seed shebang not-script
 }
 
+# Layer tars from Python's tarfile: every entry type, whiteouts, opaque directories, hardlinks,
+# symlinks, xattrs (file capabilities), odd names.
+layer_tar() { # OUTFILE SPEC (a Python list of (name, type, extra) tuples evaluated below)
+	python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+out, spec = sys.argv[1], eval(sys.argv[2])
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for name, kind, extra in spec:
+        ti = tarfile.TarInfo(name)
+        ti.mtime = 1700000000
+        data = b""
+        if kind == "f":
+            data = extra.encode() if isinstance(extra, str) else b""
+            ti.size = len(data)
+            ti.mode = 0o644
+        elif kind == "x":  # executable with a file capability and a setuid bit
+            data = b"#!/bin/sh\n"
+            ti.size = len(data)
+            ti.mode = 0o4755
+            ti.pax_headers = {"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\x00\x04\x00\x00"}
+        elif kind == "d":
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+        elif kind == "l":
+            ti.type, ti.linkname = tarfile.SYMTYPE, extra
+        elif kind == "h":
+            ti.type, ti.linkname = tarfile.LNKTYPE, extra
+        elif kind == "c":
+            ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 1, 3
+        elif kind == "p":
+            ti.type = tarfile.FIFOTYPE
+        t.addfile(ti, io.BytesIO(data) if data else None)
+data = buf.getvalue().rstrip(b"\\0")  # drop the record padding: two zero blocks end the archive
+data += b"\\0" * (-len(data) % 512 + 1024)
+open(out, "wb").write(data)
+PY
+}
+
+layer_index() {
+	mkdir -p "$out/layer_index"
+	local d=$out/layer_index
+	layer_tar "$d/base" '[("bin", "l", "usr/bin"), ("usr/", "d", 0), ("usr/bin/", "d", 0),
+		("usr/bin/busybox", "x", 0), ("usr/bin/sh", "h", "usr/bin/busybox"), ("etc/passwd", "f", "root:x:0:0::/root:/bin/sh\n"),
+		("tmp", "d", 0), ("dev/null", "c", 0), ("run/fifo", "p", 0), ("lib64", "l", "/lib"), ("loop", "l", "loop")]'
+	layer_tar "$d/.l2" '[("etc/.wh.passwd", "f", ""), ("usr/bin/.wh..wh..opq", "f", ""), ("usr/bin/new", "f", "n"),
+		("bin", "d", 0), ("etc/passwd/x", "f", "type change"), ("usr/bin/sh2", "h", "usr/bin/new")]'
+	layer_tar "$d/escape" '[("./../escape", "f", "x")]'
+	layer_tar "$d/whiteout-dots" '[(".wh...", "f", "")]'
+	layer_tar "$d/whiteout-empty" '[("etc/.wh.", "f", "")]'
+	layer_tar "$d/hardlink-missing" '[("h", "h", "missing")]'
+	layer_tar "$d/.l3" '[("/abs/file", "f", "y"), ("a/b/../../c", "f", "z"), ("dup", "f", "1"), ("dup", "f", "2"),
+		("caf\xe9", "f", ""), ("x/" + "d/" * 300 + "deep", "f", "")]'
+	{ cat "$d/base"; printf PARELAYR; cat "$d/.l2"; } >"$d/two-layers"
+	{ cat "$d/base"; printf PARELAYR; cat "$d/.l2"; printf PARELAYR; cat "$d/.l3"; } >"$d/three-layers"
+	cp "$d/.l3" "$d/odd-names"
+	gzip -9n <"$d/base" >"$d/gzip"
+	head -c 1000 "$d/base" >"$d/truncated"
+	rm -f "$d/.l2" "$d/.l3"
+}
+
+# Whole archives in the text format of fuzz_image.h ({{d:K}} etc. are filled in by the harness).
+image() {
+	mkdir -p "$out/image"
+	local tmp config layer
+	tmp=$(mktemp -d)
+	layer_tar "$tmp/layer" '[("bin", "l", "usr/bin"), ("usr/bin/sh", "x", 0), ("etc/passwd", "f", "root:x:0:0::/root:/bin/sh\n")]'
+	config='{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh"],"Cmd":["-c","true"],"Env":["PATH=/usr/bin:/bin"],"ExposedPorts":{"80/tcp":{}},"User":"0","WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["{{d:l}}"]},"history":[{"created_by":"fuzz"}]}'
+	{
+		printf '== - manifest.json\n[{"Config":"{{h:c}}.json","RepoTags":["fuzz:latest"],"Layers":["{{h:l}}/layer.tar"]}]\n'
+		printf '== c {{h:c}}.json\n%s\n' "$config"
+		printf '== l {{h:l}}/layer.tar\n'; cat "$tmp/layer"
+	} >"$out/image/docker-classic"
+	{
+		printf '== - oci-layout\n{"imageLayoutVersion":"1.0.0"}\n'
+		printf '== - index.json\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{d:m}}","size":{{s:m}},"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}\n'
+		printf '== m blobs/sha256/{{h:m}}\n{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{d:c}}","size":{{s:c}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{{d:l}}","size":{{s:l}}}]}\n'
+		printf '== c blobs/sha256/{{h:c}}\n%s\n' "$config"
+		printf '== l blobs/sha256/{{h:l}}\n'; cat "$tmp/layer"
+	} >"$out/image/oci"
+	{
+		printf '== - oci-layout\n{"imageLayoutVersion":"1.0.0"}\n'
+		printf '== - index.json\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{{d:i}}","size":{{s:i}}}]}\n'
+		printf '== i blobs/sha256/{{h:i}}\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{d:a}}","size":{{s:a}},"platform":{"architecture":"arm64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{d:m}}","size":{{s:m}},"platform":{"architecture":"amd64","os":"linux"}}]}\n'
+		printf '== a blobs/sha256/{{h:a}}\n{"schemaVersion":2}\n'
+		printf '== m blobs/sha256/{{h:m}}\n{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{d:c}}","size":{{s:c}}},"layers":[]}\n'
+		printf '== c blobs/sha256/{{h:c}}\n{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}\n'
+	} >"$out/image/oci-nested-index"
+	# Broken ones: a manifest that is not an object, wrong types, missing blobs.
+	{
+		printf '== - index.json\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{d:m}}","size":{{s:m}}}]}\n'
+		printf '== m blobs/sha256/{{h:m}}\n[1,2,3]\n'
+	} >"$out/image/oci-manifest-array"
+	{
+		printf '== - index.json\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{d:m}}","size":{{s:m}}}]}\n'
+		printf '== m blobs/sha256/{{h:m}}\n{"config":{"digest":"sha256:00","size":"x"},"layers":{}}\n'
+	} >"$out/image/oci-bad-config-descriptor"
+	printf '== - manifest.json\n[{"Config":"c.json","Layers":["missing.tar"]}]\n== - c.json\n{"rootfs":{"diff_ids":[1]},"config":[]}\n' >"$out/image/docker-broken"
+	printf '== - manifest.json\n[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n' >"$out/image/deep-json"
+	rm -rf "$tmp"
+}
+
 links
 elf
 ldcache
 shebang
+layer_index
+image
