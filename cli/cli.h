@@ -16,4 +16,5 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Commands (one file each under cli/). */
 int cmd_run(int argc, char **argv);
 int cmd_squash(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 #endif

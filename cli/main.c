@@ -11,6 +11,7 @@
 
 static const struct pare_command commands[] = {
 	/* name       function       summary */
+	{ "build", cmd_build, "run an image under the tracer and probes, write a slim image of what it needs" },
 	{ "run", cmd_run, "run an image's entrypoint in its own namespaces, like docker run" },
 	{ "squash", cmd_squash, "flatten an image into one layer with the same filesystem and config" },
 	{ NULL, NULL, NULL },

@@ -1,0 +1,433 @@
+/* pare build's analysis run: the application in its container under the tracer (in a thread of its
+ * own, which is the tracer's thread), the probes (HTTP prober, --exec commands, each traced by a
+ * tracer of its own in the probe thread), and the stop: StopSignal, grace period, SIGKILL; what the
+ * application touches while shutting down is traced too. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/build.h"
+#include "lib/error.h"
+#include "lib/strvec.h"
+#include "lib/xalloc.h"
+#include "tracer/tracer.h"
+
+#define BUILD_DEFAULT_SECONDS 10
+
+double build_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct run_state {
+	struct build_run *br;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int evfd;
+	/* application thread */
+	struct tracer *tr;
+	struct rt_container *ct;
+	bool started, start_failed, app_exited;
+	int app_status;
+	struct pare_error app_err;
+	/* probe thread */
+	struct probe_http *prober;
+	bool cancel, probes_done;
+	struct profile **exec_profiles;
+	size_t n_exec_profiles;
+};
+
+static void wake(struct run_state *s)
+{
+	uint64_t one = 1;
+	ssize_t r = write(s->evfd, &one, sizeof(one));
+	(void)r;
+}
+
+/* In the container's processes, before exec: no terminal input for an analysis run, and no output
+ * on stdout when stdout carries the image. Then the tracer's seccomp filter. */
+static int child_io(const struct build_run *br)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	if (br->stdout_to_stderr)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	return 0;
+}
+
+struct hook_data {
+	struct tracer *tr;
+	const struct build_run *br;
+};
+
+static int hook_seize(pid_t pid, void *data)
+{
+	struct hook_data *h = data;
+	struct pare_error err = { 0 };
+	if (tracer_seize(h->tr, pid, &err) < 0) {
+		pare_error_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int hook_child(void *data)
+{
+	struct hook_data *h = data;
+	struct pare_error err = { 0 };
+	child_io(h->br);
+	if (tracer_child_setup(&err) < 0) {
+		pare_error_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int hook_wait(pid_t pid, int *wstatus, void *data)
+{
+	(void)pid;
+	struct hook_data *h = data;
+	struct pare_error err = { 0 };
+	return tracer_run(h->tr, wstatus, &err);
+}
+
+/* The application's thread: it starts the container (the tracer seizes PID 1 from here) and runs the
+ * tracer's loop until every traced process is gone. */
+static void *app_main(void *arg)
+{
+	struct run_state *s = arg;
+	struct hook_data hd = { s->tr, s->br };
+	struct rt_hooks hooks = {
+		.parent_ready = hook_seize,
+		.child_before_exec = hook_child,
+		.parent_wait = hook_wait,
+		.data = &hd,
+	};
+	struct pare_error err = { 0 };
+	struct rt_container *ct = NULL;
+	if (rt_container_start(s->br->cfg, s->br->rootfs, &hooks, &ct, &err) < 0) {
+		pthread_mutex_lock(&s->mu);
+		s->start_failed = true;
+		s->app_err = err;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		wake(s);
+		return NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->ct = ct;
+	s->started = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	int status = 1;
+	if (rt_container_wait(ct, &status, &err) < 0) {
+		pthread_mutex_lock(&s->mu);
+		s->app_err = err;
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_lock(&s->mu);
+	s->app_exited = true;
+	s->app_status = status;
+	pthread_mutex_unlock(&s->mu);
+	wake(s);
+	return NULL;
+}
+
+static char **exec_argv(const struct build_run *br, const char *cmd)
+{
+	struct strvec sv = STRVEC_INIT;
+	if (br->exec_shell) {
+		strvec_push(&sv, "/bin/sh");
+		strvec_push(&sv, "-c");
+		strvec_push(&sv, cmd);
+		return strvec_detach(&sv);
+	}
+	struct pare_error err = { 0 };
+	char **v = build_parse_command(cmd, &err);
+	return v ? v : strvec_detach(&sv);
+}
+
+/* One --exec command, traced by a tracer of its own (this thread seizes it and runs its loop). */
+static void exec_one(struct run_state *s, const char *cmd, struct build_exec_result *res)
+{
+	const struct build_run *br = s->br;
+	res->command = xstrdup(cmd);
+	res->status = -1;
+	double t0 = build_now();
+	cleanup_strv char **argv = exec_argv(br, cmd);
+	if (!argv[0]) {
+		res->error = xstrdup("empty command");
+		return;
+	}
+	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true };
+	struct tracer *tr = tracer_new(&to);
+	struct hook_data hd = { tr, br };
+	struct rt_hooks hooks = { .parent_started = hook_seize, .child_before_exec = hook_child, .data = &hd };
+	struct pare_error err = { 0 };
+	pid_t pid;
+	if (rt_container_exec_start(s->ct, argv, NULL, &hooks, &pid, &err) < 0) {
+		res->error = xstrdup(err.msg);
+		tracer_free(tr);
+		return;
+	}
+	/* The loop also reaps the runtime's helper process (this thread's child), so the exec'd
+	 * process's status comes from the tracer, not from rt_container_exec_wait. */
+	int ws = 0;
+	if (tracer_run(tr, &ws, &err) < 0) {
+		res->error = xstrdup(err.msg);
+	} else {
+		res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
+	}
+	res->seconds = build_now() - t0;
+	pthread_mutex_lock(&s->mu);
+	s->exec_profiles = xrealloc(s->exec_profiles, (s->n_exec_profiles + 1) * sizeof(*s->exec_profiles));
+	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(tr);
+	pthread_mutex_unlock(&s->mu);
+	tracer_free(tr);
+}
+
+static void *probe_main(void *arg)
+{
+	struct run_state *s = arg;
+	struct build_run *br = s->br;
+	if (br->http && br->n_ports) {
+		struct probe_http_opts po;
+		probe_http_opts_init(&po);
+		po.netns_fd = rt_container_netns_fd(s->ct);
+		po.ports = br->ports;
+		po.n_ports = br->n_ports;
+		po.requests = br->http_requests;
+		if (br->http_wait_ms)
+			po.wait_ms = br->http_wait_ms;
+		struct probe_http *p = NULL;
+		struct pare_error err = { 0 };
+		pthread_mutex_lock(&s->mu);
+		bool cancelled = s->cancel;
+		pthread_mutex_unlock(&s->mu);
+		if (!cancelled && probe_http_start(&po, NULL, NULL, &p, &err) == 0) {
+			pthread_mutex_lock(&s->mu);
+			s->prober = p;
+			if (s->cancel)
+				probe_http_cancel(p);
+			pthread_mutex_unlock(&s->mu);
+			if (probe_http_wait(p, &br->http_report, &err) < 0)
+				pare_info("pare: HTTP probe: %s\n", err.msg);
+			else
+				br->http_ran = true;
+			pthread_mutex_lock(&s->mu);
+			s->prober = NULL;
+			pthread_mutex_unlock(&s->mu);
+		} else if (!cancelled) {
+			pare_info("pare: HTTP probe: %s\n", err.msg);
+		}
+	}
+	size_t n = strv_len(br->execs);
+	br->exec_results = xcalloc(n ? n : 1, sizeof(*br->exec_results));
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&s->mu);
+		bool stop = s->cancel || s->app_exited;
+		pthread_mutex_unlock(&s->mu);
+		if (stop)
+			break;
+		exec_one(s, br->execs[i], &br->exec_results[i]);
+		br->n_exec_results = i + 1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->probes_done = true;
+	pthread_mutex_unlock(&s->mu);
+	wake(s);
+	return NULL;
+}
+
+static void merge_profile(struct profile *into, const struct profile *p)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		profile_add_file(into, p->files[i].path, p->files[i].kinds, p->files[i].exists);
+	for (size_t i = 0; i < p->n_symlinks; i++)
+		profile_add_symlink(into, p->symlinks[i].path, p->symlinks[i].target);
+	for (size_t i = 0; i < p->n_missing; i++)
+		profile_add_missing(into, p->missing[i]);
+	for (size_t i = 0; i < p->n_processes; i++)
+		profile_add_process(into, p->processes[i].pid, p->processes[i].exe, p->processes[i].argv);
+}
+
+/* When the analysis ends, in seconds after the start (0: only when the application exits). */
+static double deadline_for(const struct build_run *br, bool have_probes)
+{
+	switch (br->cont) {
+	case BUILD_CONT_EXIT: return 0;
+	case BUILD_CONT_SECONDS: return br->cont_seconds;
+	case BUILD_CONT_PROBE: return 0;
+	case BUILD_CONT_DEFAULT: return have_probes ? 0 : BUILD_DEFAULT_SECONDS;
+	}
+	return 0;
+}
+
+int build_run_analysis(struct build_run *br, struct pare_error *err)
+{
+	struct run_state s = { .br = br };
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	s.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s.evfd < 0)
+		return pare_error_errno(err, "eventfd");
+	struct tracer_options to = { .image = br->image_name, .fanotify = br->fanotify, .image_only = true };
+	s.tr = tracer_new(&to);
+	double t0 = build_now();
+	int ret = -1;
+	pthread_t app, prob;
+	bool prob_started = false;
+	if (pthread_create(&app, NULL, app_main, &s) != 0) {
+		pare_error_errno(err, "starting the analysis thread");
+		goto out_free;
+	}
+	pthread_mutex_lock(&s.mu);
+	while (!s.started && !s.start_failed)
+		pthread_cond_wait(&s.cv, &s.mu);
+	pthread_mutex_unlock(&s.mu);
+	if (s.start_failed) {
+		*err = s.app_err;
+		pthread_join(app, NULL);
+		goto out_free;
+	}
+	rt_container_forward_signals(s.ct);
+	bool have_probes = (br->http && br->n_ports) || strv_len(br->execs) > 0;
+	if (have_probes) {
+		if (pthread_create(&prob, NULL, probe_main, &s) != 0) {
+			pare_error_errno(err, "starting the probe thread");
+			rt_container_kill(s.ct, SIGKILL);
+			pthread_join(app, NULL);
+			goto out_ct;
+		}
+		prob_started = true;
+	}
+	bool wait_probes = br->cont == BUILD_CONT_PROBE || (br->cont == BUILD_CONT_DEFAULT && have_probes);
+	double deadline = deadline_for(br, have_probes);
+	double probes_end = 0;
+	for (;;) {
+		pthread_mutex_lock(&s.mu);
+		bool exited = s.app_exited, pdone = s.probes_done;
+		pthread_mutex_unlock(&s.mu);
+		if (pdone && !probes_end)
+			probes_end = build_now();
+		if (exited)
+			break;
+		if (wait_probes && (pdone || !have_probes))
+			break;
+		double now = build_now();
+		if (deadline > 0 && now - t0 >= deadline)
+			break;
+		int ms = -1;
+		if (deadline > 0)
+			ms = (int)((deadline - (now - t0)) * 1000) + 1;
+		struct pollfd p = { .fd = s.evfd, .events = POLLIN };
+		if (poll(&p, 1, ms) > 0) {
+			uint64_t v;
+			ssize_t r = read(s.evfd, &v, sizeof(v));
+			(void)r;
+		}
+	}
+	pthread_mutex_lock(&s.mu);
+	br->app_exited_itself = s.app_exited;
+	s.cancel = true;
+	if (s.prober)
+		probe_http_cancel(s.prober);
+	pthread_mutex_unlock(&s.mu);
+	/* Stop as `docker stop` does; the tracer keeps recording during the shutdown. */
+	if (!br->app_exited_itself) {
+		double ts = build_now();
+		rt_container_stop(s.ct, br->grace);
+		br->stopped_by_kill = build_now() - ts >= br->grace && br->grace > 0;
+	}
+	if (prob_started)
+		pthread_join(prob, NULL);
+	pthread_join(app, NULL);
+	br->seconds_run = build_now() - t0;
+	br->seconds_probes = probes_end ? probes_end - t0 : (have_probes ? br->seconds_run : 0);
+	if (s.app_err.msg[0]) {
+		*err = s.app_err;
+		goto out_ct;
+	}
+	br->app_status = s.app_status;
+	br->profile = tracer_steal_profile(s.tr);
+	for (size_t i = 0; i < s.n_exec_profiles; i++)
+		if (s.exec_profiles[i])
+			merge_profile(br->profile, s.exec_profiles[i]);
+	profile_finish(br->profile);
+	ret = 0;
+out_ct:
+	rt_container_free(s.ct);
+out_free:
+	for (size_t i = 0; i < s.n_exec_profiles; i++)
+		profile_free(s.exec_profiles[i]);
+	free(s.exec_profiles);
+	tracer_free(s.tr);
+	close(s.evfd);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	return ret;
+}
+
+void build_run_release(struct build_run *br)
+{
+	profile_free(br->profile);
+	br->profile = NULL;
+	probe_http_report_release(&br->http_report);
+	for (size_t i = 0; i < br->n_exec_results; i++) {
+		free(br->exec_results[i].command);
+		free(br->exec_results[i].error);
+	}
+	free(br->exec_results);
+	br->exec_results = NULL;
+	br->n_exec_results = 0;
+}
+
+char *build_run_probe_failure(const struct build_run *br)
+{
+	const struct probe_http_result *f = br->http_ran ? probe_http_report_first_failure(&br->http_report) : NULL;
+	if (f) {
+		if (f->status)
+			return xasprintf("HTTP probe %s %s answered %ld", f->method, f->url, f->status);
+		return xasprintf("HTTP probe %s %s failed: %s", f->method, f->url, f->error ? f->error : "no response");
+	}
+	if (br->http && br->n_ports && !br->http_ran)
+		return xasprintf("the HTTP probe did not run");
+	for (size_t i = 0; i < br->n_exec_results; i++) {
+		const struct build_exec_result *r = &br->exec_results[i];
+		if (r->error)
+			return xasprintf("--exec '%s' could not run: %s", r->command, r->error);
+		if (r->status != 0)
+			return xasprintf("--exec '%s' exited with status %d", r->command, r->status);
+	}
+	if (strv_len(br->execs) > br->n_exec_results)
+		return xasprintf("--exec '%s' did not run: the application had already exited",
+				 br->execs[br->n_exec_results]);
+	return NULL;
+}
+
+json_t *build_run_probes_json(const struct build_run *br)
+{
+	json_t *exec = json_array();
+	for (size_t i = 0; i < br->n_exec_results; i++) {
+		const struct build_exec_result *r = &br->exec_results[i];
+		json_t *o = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
+		if (r->error)
+			json_object_set_new(o, "error", json_string(r->error));
+		json_array_append_new(exec, o);
+	}
+	json_t *http = br->http_ran ? probe_http_report_json(&br->http_report) : json_array();
+	return json_pack("{s:o, s:o}", "http", http, "exec", exec);
+}
