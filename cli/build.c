@@ -492,7 +492,7 @@ int cmd_build(int argc, char **argv)
 	json_t *out_config = NULL, *report = NULL;
 	struct image_write_result res = { 0 };
 	struct build_run br = { 0 };
-	cleanup_free char *default_tag = NULL, *failure = NULL;
+	cleanup_free char *default_tag = NULL, *failure = NULL, *sh = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
 	int status = 1;
@@ -545,7 +545,6 @@ int cmd_build(int argc, char **argv)
 		pare_error_set(&err, 0, "--http-probe-cmd needs a port to send it to (the image exposes none: give --http-probe-ports)");
 		goto out;
 	}
-	cleanup_free char *sh = NULL;
 	br.exec_shell = layer_index_resolve(idx, "/bin/sh", false, &sh, NULL, NULL, NULL) == 1;
 
 	t = build_now();
