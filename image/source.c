@@ -314,7 +314,7 @@ int source_open(const char *input, struct image_source **out, struct pare_error 
 {
 	struct image_source *s = xcalloc(1, sizeof(*s));
 	s->fd = -1;
-	s->display = xstrdup(input);
+	s->display = xstrdup(strcmp(input, "-") == 0 ? "standard input" : input);
 	bool is_stdin = strcmp(input, "-") == 0;
 	cleanup_close int fd = is_stdin ? dup(0) : open(input, O_RDONLY | O_CLOEXEC);
 	struct stat st;

@@ -42,7 +42,11 @@ Spec (JSON)
            "xattrs": {"security.capability": "hex:01000002...", "user.x": "text"}  (pax SCHILY.xattr.*),
            "pax": {"key": "value"} extra pax records, "declared_size": N (lie about the size) }
   CORRUPT = {
-    "layer_digest": [i, ...]     record a wrong digest for layer i in the manifest
+    "layer_digest": [i, ...]     record a wrong digest for layer i in the manifest (the blob is then
+                                 missing under that name)
+    "tamper_layer": [i, ...]     flip a bit in the last byte of layer i's stored blob after its digest
+                                 was recorded (a digest mismatch; docker-archive classic: diff_id mismatch)
+    "tamper_config": true        flip a bit in the stored config after its digest was recorded
     "diff_id": [i, ...]          record a wrong diff_id for layer i in the config
     "config_digest": true        record a wrong config digest in the manifest (docker-archive: the
                                  config file name)
@@ -241,6 +245,8 @@ def build_layers(img):
                 digest, size = sha(stored), len(stored)
         if i in corrupt.get("layer_digest", []):
             digest = WRONG
+        if i in corrupt.get("tamper_layer", []):
+            stored = stored[:-1] + bytes([stored[-1] ^ 1]) if stored else b"x"
         if i in corrupt.get("diff_id", []):
             diff_id = WRONG
         out.append({"data": stored, "digest": digest, "diff_id": diff_id, "size": size,
@@ -307,6 +313,8 @@ def build_oci(spec, blobs, docker_style):
                 blobs.blobs[l["digest"]] = l["data"]
         cfg = config_json(img, layers)
         cfg_digest = blobs.add(cfg, drop="config" in drops)
+        if corrupt.get("tamper_config") and cfg_digest in blobs.blobs:
+            blobs.blobs[cfg_digest] = cfg.replace(b"{", b" ", 1)
         man = oci_manifest(img, cfg_digest, len(cfg), layers)
         man_digest = blobs.add(man, drop="manifest" in drops)
         desc = {"mediaType": OCI_MANIFEST, "digest": man_digest, "size": len(man),
@@ -369,7 +377,7 @@ def build_classic(spec):
         if corrupt.get("config_digest"):
             cfg_hex = "0" * 64
         if "config" not in drops:
-            files[cfg_hex + ".json"] = cfg
+            files[cfg_hex + ".json"] = cfg.replace(b"{", b" ", 1) if corrupt.get("tamper_config") else cfg
         paths = []
         parent = ""
         for i, l in enumerate(layers):
