@@ -35,7 +35,8 @@ static void build_help(FILE *f)
 		"      --format F          archive (default: loadable by docker, podman, skopeo) or oci-dir\n"
 		"      --compress C        layer compression: none (default for archive), gzip, zstd\n"
 		"      --report FILE.json  every kept path with its reason, removed paths, probes, profile stats\n"
-		"  -q, --quiet             only errors\n"
+		"  -q, --quiet             only errors (the application's output is dropped too; otherwise it\n"
+		"                          goes to stderr)\n"
 		"Probes:\n"
 		"      --http-probe[=on|off]   GET / and crawl same-origin links on every exposed TCP port\n"
 		"                          (on by default when the image exposes TCP ports)\n"
@@ -519,7 +520,7 @@ int cmd_build(int argc, char **argv)
 	br.cfg = &cfg;
 	br.image_name = a.input;
 	br.fanotify = a.fanotify;
-	br.stdout_to_stderr = to_stdout;
+	br.quiet_app = pare_verbosity == 0;
 	br.grace = a.run.stop_grace >= 0 ? (unsigned)a.run.stop_grace : a.grace;
 	br.cont = a.cont;
 	br.cont_seconds = a.cont_seconds;

@@ -25,7 +25,8 @@ struct build_run {
 	const struct rt_rootfs *rootfs;
 	const char *image_name;
 	bool fanotify;
-	bool stdout_to_stderr;       /* the image goes to stdout (-o -): the application's output must not */
+	bool quiet_app;              /* the application's output goes to /dev/null (--quiet); otherwise its
+				      * stdout goes to stderr: pare's stdout may carry the image (-o -) */
 	/* probes */
 	bool http;
 	uint16_t *ports;

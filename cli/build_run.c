@@ -54,17 +54,18 @@ static void wake(struct run_state *s)
 	(void)r;
 }
 
-/* In the container's processes, before exec: no terminal input for an analysis run, and no output
- * on stdout when stdout carries the image. Then the tracer's seccomp filter. */
+/* In the container's processes, before exec: no terminal input for an analysis run, and nothing on
+ * pare's stdout (it may carry the image). Then the tracer's seccomp filter. */
 static int child_io(const struct build_run *br)
 {
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
+		if (br->quiet_app)
+			dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
-	if (br->stdout_to_stderr)
-		dup2(STDERR_FILENO, STDOUT_FILENO);
+	dup2(STDERR_FILENO, STDOUT_FILENO);
 	return 0;
 }
 
@@ -264,6 +265,23 @@ static void merge_profile(struct profile *into, const struct profile *p)
 		profile_add_process(into, p->processes[i].pid, p->processes[i].exe, p->processes[i].argv);
 }
 
+/* Whether pid has a handler for sig. A PID namespace's init without one never sees the signal (the
+ * kernel drops it), so waiting out the grace period would only waste time. */
+static bool handles_signal(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cleanup_file FILE *f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mask;
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
+	}
+	return true;
+}
+
 /* When the analysis ends, in seconds after the start (0: only when the application exits). */
 static double deadline_for(const struct build_run *br, bool have_probes)
 {
@@ -348,9 +366,12 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 	pthread_mutex_unlock(&s.mu);
 	/* Stop as `docker stop` does; the tracer keeps recording during the shutdown. */
 	if (!br->app_exited_itself) {
+		unsigned grace = br->grace;
+		if (!handles_signal(rt_container_pid(s.ct), br->cfg->stop_signal > 0 ? br->cfg->stop_signal : SIGTERM))
+			grace = 0;
 		double ts = build_now();
-		rt_container_stop(s.ct, br->grace);
-		br->stopped_by_kill = build_now() - ts >= br->grace && br->grace > 0;
+		rt_container_stop(s.ct, grace);
+		br->stopped_by_kill = build_now() - ts >= grace;
 	}
 	if (prob_started)
 		pthread_join(prob, NULL);

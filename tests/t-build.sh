@@ -188,13 +188,13 @@ assert_eq "the report lists reasons, removed files, sizes, phases" "$(tail -1 "$
 # Keep options, --exec, the output config, and the CI pipeline form (stdin to stdout). The analysis
 # runs a long sleep instead of the entrypoint (run options apply to the analysis only) and exercises
 # the application through --exec; the output keeps the original entrypoint, which must still work.
-cat "$T/app.tar" | "$PARE" build - -o - --quiet --tag "$N-app-opts:1" --entrypoint /usr/bin/busybox \
+cat "$T/app.tar" | "$PARE" build - -o - --tag "$N-app-opts:1" --entrypoint /usr/bin/busybox \
 	--cmd sleep --cmd 60 --stop-timeout 1 --exec '/usr/local/bin/entry arg1; cat /etc/extra' \
 	--include-path /usr/share --exclude '/usr/share/doc' --new-env GREETING=hi --new-label stage=slim \
 	>"$T/opts.tar" 2>"$T/opts.err"
 assert_eq "pare build - -o - streams the slim image" "$?" 0
 grep -qx extra "$T/opts.err" && grep -qx 'entry arg1' "$T/opts.err"
-assert_eq "with -o -, the application's output goes to stderr" "$?" 0
+assert_eq "the application's output goes to stderr, the image to stdout" "$?" 0
 layer_list "$T/opts.tar" >"$T/slim.list"
 has "f /usr/share/other" && has "f /etc/extra" && ! grep -q '/usr/share/doc' "$T/slim.list"
 assert_eq "--include-path, --exclude and --exec decide what is kept" "$?" 0
