@@ -359,10 +359,10 @@ static bool excluded(char **globs, const char *path)
 	return false;
 }
 
-int keep_finish(struct keep_set *ks, struct pare_error *err)
+/* Contents of kept files: ELF dependencies and interpreters may add more files, which are queued
+ * in turn. */
+static int drain_queue(struct keep_set *ks, struct pare_error *err)
 {
-	/* Contents of kept files: ELF dependencies and interpreters may add more files, which are
-	 * queued in turn. */
 	for (size_t i = 0; i < ks->n_queue; i++) {
 		struct fs_entry *e = ks->queue[i];
 		struct keep_mark *m = e->user;
@@ -372,6 +372,16 @@ int keep_finish(struct keep_set *ks, struct pare_error *err)
 		if (resolve_analyze(ks, e, err) < 0)
 			return pare_error_prefix(err, "analysing '%s'", e->path);
 	}
+	return 0;
+}
+
+int keep_finish(struct keep_set *ks, struct pare_error *err)
+{
+	if (drain_queue(ks, err) < 0)
+		return -1;
+	keep_glibc_companions(ks);
+	if (drain_queue(ks, err) < 0)
+		return -1;
 	size_t n = layer_index_count(ks->idx);
 	if (ks->opts.excludes) {
 		for (size_t i = 0; i < n; i++) {

@@ -44,6 +44,10 @@ const char *keep_env(const struct keep_set *ks, const char *key);
 /* Search NAME on the image's PATH as execvp would; *found receives the path (new string). */
 int keep_search_path(struct keep_set *ks, const char *name, char **found);
 
+/* rules.c: what glibc loads at run time without a DT_NEEDED when a kept program needs it (NSS
+ * modules named in /etc/nsswitch.conf, libgcc_s for pthread_cancel and backtraces). */
+void keep_glibc_companions(struct keep_set *ks);
+
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
 void resolve_release(struct keep_set *ks);

@@ -6,6 +6,7 @@
 #include "lib/path.h"
 #include "lib/xalloc.h"
 #include "minifier/keep_int.h"
+#include "minifier/strset.h"
 
 static const char *const always_files[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache",
 					    "/tmp", NULL };
@@ -165,4 +166,81 @@ int keep_apply_rules(struct keep_set *ks, struct pare_error *err)
 		include_gconv(ks);
 	}
 	return 0;
+}
+
+/* The services named in the image's /etc/nsswitch.conf ("files", "dns", "systemd"...). */
+static void nss_services(struct keep_set *ks, struct strvec *out)
+{
+	cleanup_free char *res = NULL;
+	struct content_map m;
+	if (!ks->content || layer_index_resolve(ks->idx, "/etc/nsswitch.conf", false, &res, NULL, NULL, NULL) != 1 ||
+	    content_map(ks->content, res, &m, NULL) < 0)
+		return;
+	cleanup_free char *text = xstrndup(m.data ? m.data : "", m.len);
+	content_unmap(&m);
+	struct strset seen = STRSET_INIT;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		bool in_action = false;
+		for (char *p = colon + 1; *p;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			char *e = p;
+			while (*e && *e != ' ' && *e != '\t')
+				e++;
+			if (e == p)
+				break;
+			cleanup_free char *word = xstrndup(p, (size_t)(e - p));
+			/* "[NOTFOUND=return]" actions are not services. */
+			if (word[0] == '[')
+				in_action = true;
+			if (!in_action && strset_add(&seen, word))
+				strvec_push(out, word);
+			if (strchr(word, ']'))
+				in_action = false;
+			p = e;
+		}
+	}
+	strset_release(&seen);
+}
+
+void keep_glibc_companions(struct keep_set *ks)
+{
+	struct strvec dirs = STRVEC_INIT;
+	struct strset seen = STRSET_INIT;
+	size_t n = layer_index_count(ks->idx);
+	for (size_t i = 0; i < n; i++) {
+		const struct fs_entry *e = layer_index_at(ks->idx, i);
+		if (!e->keep || strcmp(path_basename(e->path), "libc.so.6"))
+			continue;
+		cleanup_free char *dir = path_dirname(e->path);
+		if (strset_add(&seen, dir))
+			strvec_push(&dirs, dir);
+	}
+	strset_release(&seen);
+	if (!dirs.n)
+		return;
+	struct strvec services = STRVEC_INIT;
+	nss_services(ks, &services);
+	for (size_t d = 0; d < dirs.n; d++) {
+		for (size_t i = 0; i < services.n; i++) {
+			cleanup_free char *lib = xasprintf("%s/libnss_%s.so.2", dirs.v[d], services.v[i]);
+			if (exists(ks, lib))
+				keep_path_ex(ks, lib, KEEP_F_AUTO, KEEP_ALWAYS, "nss module (/etc/nsswitch.conf)", NULL, NULL);
+		}
+		cleanup_free char *gcc = xasprintf("%s/libgcc_s.so.1", dirs.v[d]);
+		if (exists(ks, gcc))
+			keep_path_ex(ks, gcc, KEEP_F_AUTO, KEEP_ALWAYS, "loaded by glibc at run time (pthread_cancel, backtrace)",
+				     NULL, NULL);
+	}
+	strvec_release(&services);
+	strvec_release(&dirs);
 }

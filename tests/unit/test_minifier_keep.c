@@ -157,6 +157,10 @@ TEST(keep_traced_elf_and_rules)
 	KEPT("/usr", KEEP_PARENT);
 	KEPT("/", KEEP_PARENT);
 	DROPPED(LIB "libunused.so.1");
+	/* glibc's run-time companions: NSS modules named in nsswitch.conf, libgcc_s. */
+	KEPT(LIB "libnss_files.so.2", KEEP_ALWAYS);
+	KEPT(LIB "libgcc_s.so.1", KEEP_ALWAYS);
+	DROPPED(LIB "libnss_nis.so.2"); /* only in a comment */
 	DROPPED("/proc/1/status");
 	DROPPED("/usr/share/doc/x/README");
 	DROPPED("/usr/share/doc");
