@@ -17,4 +17,5 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_run(int argc, char **argv);
 int cmd_squash(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_xray(int argc, char **argv);
 #endif

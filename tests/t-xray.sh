@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# pare xray on images whose content the test controls (tests/mkimage.py): config, history matched to
+# layers (empty_layer steps included), totals, wasted bytes, the largest files and the flags, in JSON
+# and in text; and usage errors.
+. "$(dirname "$0")/lib.sh"
+
+# Image "fat": three layers, history with empty_layer steps between them, caches, a compiler,
+# headers, a setuid file, a deleted and an overwritten file, a hardlink, a secret-looking variable.
+cat >"$T/fat.json" <<'EOF'
+{"format": "docker-archive", "images": [{
+  "tags": ["fat:1"],
+  "config": {"Entrypoint": ["/bin/app"], "Cmd": ["--serve", "a b"], "WorkingDir": "/srv",
+             "Env": ["PATH=/usr/bin:/bin", "DB_PASSWORD=hunter2", "MODE=prod"],
+             "ExposedPorts": {"8080/tcp": {}, "53/udp": {}}, "Volumes": {"/data": {}}},
+  "history": [
+    {"created_by": "ADD rootfs.tar /"},
+    {"created_by": "/bin/sh -c #(nop) ENV MODE=prod", "empty_layer": true},
+    {"created_by": "RUN rm /big1 && echo > /big2"},
+    {"created_by": "/bin/sh -c #(nop) LABEL x=y", "empty_layer": true},
+    {"created_by": "RUN |2 API_TOKEN=abc OTHER=1 /bin/sh -c make"},
+    {"created_by": "/bin/sh -c #(nop) CMD [\"--serve\"]", "empty_layer": true}
+  ],
+  "layers": [
+    {"entries": [
+      {"path": "bin", "type": "dir"},
+      {"path": "bin/app", "size": 1000, "mode": "0755"},
+      {"path": "bin/app2", "type": "hardlink", "target": "bin/app"},
+      {"path": "usr/bin/gcc-12", "size": 5000, "mode": "0755"},
+      {"path": "usr/bin/gcc", "type": "symlink", "target": "gcc-12"},
+      {"path": "usr/bin/su", "size": 800, "mode": "04755"},
+      {"path": "usr/lib/gcc/x86_64-linux-gnu/12/cc1", "size": 20000, "mode": "0755"},
+      {"path": "usr/include/stdio.h", "size": 3000},
+      {"path": "var/lib/apt/lists/deb.debian.org_Packages", "size": 40000},
+      {"path": "var/lib/apt/lists/lock", "size": 0},
+      {"path": "var/cache/apt/archives/foo_1.0_amd64.deb", "size": 7000},
+      {"path": "root/.cache/pip/http/a/b", "size": 6000},
+      {"path": "home/u/.npm/_cacache/index", "size": 2500},
+      {"path": "big1", "size": 100000},
+      {"path": "big2", "size": 50000}
+    ]},
+    {"entries": [
+      {"path": "big1", "type": "whiteout"},
+      {"path": "big2", "size": 10},
+      {"path": "usr/share/doc/app/copyright", "size": 1234}
+    ]},
+    {"entries": [
+      {"path": "etc", "type": "dir"},
+      {"path": "etc/passwd", "content": "root:x:0:0::/root:/bin/sh\n"}
+    ]}
+  ]}]}
+EOF
+# Image "lean": not root, base pinned by the OCI label, nothing to flag but the base being fine.
+cat >"$T/lean.json" <<'EOF'
+{"format": "oci-archive", "images": [{
+  "tags": ["lean:1"],
+  "config": {"Entrypoint": ["/app"], "User": "1000:1000",
+             "Labels": {"org.opencontainers.image.base.name": "docker.io/library/debian:12",
+                        "org.opencontainers.image.base.digest": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
+  "layers": [{"entries": [{"path": "app", "size": 4096, "mode": "0755"}]}]}]}
+EOF
+# Image "latest": base named by a FROM in the history (as buildah records it), by tag only; User root.
+cat >"$T/latest.json" <<'EOF'
+{"format": "docker", "images": [{
+  "tags": ["latest:1"],
+  "config": {"Cmd": ["/app"], "User": "root"},
+  "history": [{"created_by": "/bin/sh -c #(nop) ADD file:abc in /", "comment": "FROM docker.io/library/alpine:latest"}],
+  "layers": [{"entries": [{"path": "app", "size": 10, "mode": "0755"}]}]}]}
+EOF
+for i in fat lean latest; do
+	python3 "$ROOT/tests/mkimage.py" "$T/$i.json" "$T/$i.tar" || { not_ok "mkimage $i"; t_done; }
+done
+
+# jq-like access without jq: prints the Python expression's value for the JSON on stdin.
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1"; }
+
+check "xray --json fat image" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/fat.tar" "$T/fat.out"
+check "the JSON is valid" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/fat.out"
+J() { jget "$1" <"$T/fat.out"; }
+assert_eq "format" "$(J 'd["image"]["format"]')" "docker-archive"
+assert_eq "entrypoint" "$(J 'd["config"]["entrypoint"]')" '["/bin/app"]'
+assert_eq "cmd" "$(J 'd["config"]["cmd"]')" '["--serve", "a b"]'
+assert_eq "user empty: root" "$(J '[d["config"]["user"], d["config"]["runs_as_root"]]')" '[null, true]'
+assert_eq "workdir" "$(J 'd["config"]["workdir"]')" "/srv"
+assert_eq "env count" "$(J 'd["config"]["env_count"]')" "3"
+assert_eq "ports sorted" "$(J 'd["config"]["ports"]')" '["53/udp", "8080/tcp"]'
+assert_eq "volumes" "$(J 'd["config"]["volumes"]')" '["/data"]'
+assert_eq "three layers" "$(J 'len(d["layers"])')" "3"
+assert_eq "layers matched to history past empty_layer steps" \
+	"$(J '[l["created_by"] for l in d["layers"]]')" \
+	'["ADD rootfs.tar /", "RUN rm /big1 && echo > /big2", "RUN |2 API_TOKEN=abc OTHER=1 /bin/sh -c make"]'
+assert_eq "history steps point at their layer" "$(J '[h["layer"] for h in d["history"]]')" '[0, null, 1, null, 2, null]'
+# Final filesystem: bin/app (+ hardlink app2), gcc-12, su, cc1, stdio.h, 2 apt lists, .deb, pip, npm,
+# big2, copyright, passwd = 14 regular paths, 13 distinct contents.
+assert_eq "regular files" "$(J 'd["totals"]["files"]')" "14"
+assert_eq "hardlinks counted" "$(J 'd["totals"]["hardlinks"]')" "1"
+assert_eq "symlinks" "$(J 'd["totals"]["symlinks"]')" "1"
+want_bytes=$((1000 + 5000 + 800 + 20000 + 3000 + 40000 + 0 + 7000 + 6000 + 2500 + 10 + 1234 + 26))
+assert_eq "content bytes (hardlink once)" "$(J 'd["totals"]["bytes"]')" "$want_bytes"
+assert_eq "wasted bytes: deleted big1 + overwritten big2" "$(J 'd["totals"]["wasted_bytes"]')" "150000"
+assert_eq "wasted files" "$(J 'd["totals"]["wasted_files"]')" "2"
+assert_eq "largest files, hardlinks once, biggest first" "$(J '[(f["path"], f["size"]) for f in d["largest_files"]][:6]')" \
+	'[["/var/lib/apt/lists/deb.debian.org_Packages", 40000], ["/usr/lib/gcc/x86_64-linux-gnu/12/cc1", 20000], ["/var/cache/apt/archives/foo_1.0_amd64.deb", 7000], ["/root/.cache/pip/http/a/b", 6000], ["/usr/bin/gcc-12", 5000], ["/usr/include/stdio.h", 3000]]'
+assert_eq "largest files: 12 with content" "$(J 'len(d["largest_files"])')" "12"
+assert_eq "the layer of a largest file" "$(J '[f["layer"] for f in d["largest_files"] if f["path"] == "/usr/share/doc/app/copyright"]')" '[1]'
+F() { J "[(f[\"bytes\"], f[\"files\"]) for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
+assert_eq "flag apt-lists" "$(F apt-lists)" '[[40000, 2]]'
+assert_eq "flag apt-archives" "$(F apt-archives)" '[[7000, 1]]'
+assert_eq "flag pip-cache" "$(F pip-cache)" '[[6000, 1]]'
+assert_eq "flag npm-cache" "$(F npm-cache)" '[[2500, 1]]'
+assert_eq "flag gcc: cc1 and gcc-12" "$(F gcc)" '[[25000, 2]]'
+assert_eq "flag gcc names what it found" "$(J '[f["paths"][:2] for f in d["flags"] if f["id"] == "gcc"]')" \
+	'[["/usr/bin/gcc", "/usr/bin/gcc-12"]]'
+assert_eq "flag headers" "$(F headers)" '[[3000, 1]]'
+assert_eq "flag docs" "$(F docs)" '[[1234, 1]]'
+assert_eq "flag setuid" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "setuid"]')" '[["/usr/bin/su"]]'
+assert_eq "flag wasted" "$(F wasted)" '[[150000, 2]]'
+assert_eq "flag root" "$(F root)" '[[0, 0]]'
+assert_eq "flag unpinned-base (nothing recorded)" "$(J '[f["detail"][:21] for f in d["flags"] if f["id"] == "unpinned-base"]')" \
+	'["no base digest record"]'
+assert_eq "flag secret-env names, never values" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "secret-env"]')" '[["DB_PASSWORD"]]'
+assert_eq "flag secret-build-args" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "secret-build-args"]')" '[["step 4: API_TOKEN"]]'
+assert_eq "nothing flagged that is absent" \
+	"$(J 'sorted(set(f["id"] for f in d["flags"]) & {"clang","make","cmake","go","rust","jdk","apk-cache","yum-cache","dnf-cache","static-libs","git","man-pages","history-mismatch","file-capabilities"})')" '[]'
+if grep -q hunter2 "$T/fat.out"; then not_ok "secret values never printed"; else ok "secret values never printed"; fi
+
+check "xray text fat image" sh -c '"$0" xray "$1" >"$2"' "$PARE" "$T/fat.tar" "$T/fat.txt"
+for want in "Entrypoint  /bin/app" "Cmd         --serve 'a b'" "User        (not set: root)" "Ports       53/udp, 8080/tcp" \
+	"RUN rm /big1 && echo > /big2" "Wasted      146.5 KiB in 2 files" "/var/lib/apt/lists/deb.debian.org_Packages" \
+	"apt-lists" "gcc" "unpinned-base"; do
+	if grep -qF -- "$want" "$T/fat.txt"; then ok "text shows: $want"; else not_ok "text shows: $want" "$(head -40 "$T/fat.txt")"; fi
+done
+
+check "xray --json lean image (options before IMAGE)" sh -c '"$0" xray --json "$1" >"$2"' "$PARE" "$T/lean.tar" "$T/lean.out"
+assert_eq "lean: user, not root" "$(jget '[d["config"]["user"], d["config"]["runs_as_root"]]' <"$T/lean.out")" '["1000:1000", false]'
+assert_eq "lean: only flags that apply (none)" "$(jget '[f["id"] for f in d["flags"]]' <"$T/lean.out")" '[]'
+assert_eq "lean: one file of 4096 bytes" "$(jget '[d["totals"]["files"], d["totals"]["bytes"], d["totals"]["wasted_bytes"]]' <"$T/lean.out")" '[1, 4096, 0]'
+assert_eq "lean: the layer gets its history step" "$(jget '[l["created_by"] for l in d["layers"]]' <"$T/lean.out")" '["mkimage layer 0"]'
+
+check "xray --json latest image" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/latest.tar" "$T/latest.out"
+assert_eq "latest: FROM in history, :latest" \
+	"$(jget '[f["detail"] for f in d["flags"] if f["id"] == "unpinned-base"]' <"$T/latest.out")" \
+	"[\"base 'docker.io/library/alpine:latest' (from the history) is :latest, not a digest\"]"
+assert_eq "latest: User root is root" "$(jget '[f["detail"] for f in d["flags"] if f["id"] == "root"]' <"$T/latest.out")" "[\"User is 'root'\"]"
+
+check "xray --top 2" sh -c '"$0" xray "$1" --json --top 2 >"$2"' "$PARE" "$T/fat.tar" "$T/top.out"
+assert_eq "--top 2 lists two" "$(jget 'len(d["largest_files"])' <"$T/top.out")" "2"
+check "xray from stdin" sh -c '"$0" xray - --json <"$1" >"$2"' "$PARE" "$T/fat.tar" "$T/stdin.out"
+assert_eq "stdin gives the same totals" "$(jget 'd["totals"]' <"$T/stdin.out")" "$(J 'd["totals"]')"
+
+check_status "no image: usage error" 2 "$PARE" xray
+check_status "two images: usage error" 2 "$PARE" xray "$T/fat.tar" "$T/lean.tar"
+check_status "bad --top: usage error" 2 "$PARE" xray "$T/fat.tar" --top x
+check_status "missing file: failure" 1 "$PARE" xray "$T/nonexistent.tar"
+"$PARE" xray "$T/nonexistent.tar" 2>"$T/err" >/dev/null
+assert_eq "one line of error" "$(wc -l <"$T/err") $(cut -c1-6 "$T/err")" "1 pare: "
+check "xray --help" "$PARE" xray --help
+t_done
