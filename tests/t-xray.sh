@@ -70,57 +70,77 @@ for i in fat lean latest; do
 	python3 "$ROOT/tests/mkimage.py" "$T/$i.json" "$T/$i.tar" || { not_ok "mkimage $i"; t_done; }
 done
 
-# jq-like access without jq: prints the Python expression's value for the JSON on stdin.
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)' "$1"; }
+# Assertions on a JSON report, evaluated in one python3 run per report (python starts are slow on a
+# busy machine): want DESC EXPR WANTED queues one, check_json FILE runs the queue. EXPR is Python over d.
+Q_DESC=() Q_EXPR=() Q_WANT=()
+want() { Q_DESC+=("$1"); Q_EXPR+=("$2"); Q_WANT+=("$3"); }
+check_json() {
+	local got=() i
+	mapfile -t got < <(python3 - "$1" "${Q_EXPR[@]}" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    d = None
+for e in sys.argv[2:]:
+    try:
+        v = eval(e)
+    except Exception as x:
+        v = "error: %r" % x
+    print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else str(v).replace("\n", " "))
+PY
+	)
+	for i in "${!Q_EXPR[@]}"; do assert_eq "${Q_DESC[$i]}" "${got[$i]-}" "${Q_WANT[$i]}"; done
+	Q_DESC=() Q_EXPR=() Q_WANT=()
+}
 
 check "xray --json fat image" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/fat.tar" "$T/fat.out"
-check "the JSON is valid" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/fat.out"
-J() { jget "$1" <"$T/fat.out"; }
-assert_eq "format" "$(J 'd["image"]["format"]')" "docker-archive"
-assert_eq "entrypoint" "$(J 'd["config"]["entrypoint"]')" '["/bin/app"]'
-assert_eq "cmd" "$(J 'd["config"]["cmd"]')" '["--serve", "a b"]'
-assert_eq "user empty: root" "$(J '[d["config"]["user"], d["config"]["runs_as_root"]]')" '[null, true]'
-assert_eq "workdir" "$(J 'd["config"]["workdir"]')" "/srv"
-assert_eq "env count" "$(J 'd["config"]["env_count"]')" "3"
-assert_eq "ports sorted" "$(J 'd["config"]["ports"]')" '["53/udp", "8080/tcp"]'
-assert_eq "volumes" "$(J 'd["config"]["volumes"]')" '["/data"]'
-assert_eq "three layers" "$(J 'len(d["layers"])')" "3"
-assert_eq "layers matched to history past empty_layer steps" \
-	"$(J '[l["created_by"] for l in d["layers"]]')" \
+want "the JSON is valid" 'd is not None' "true"
+want "format" 'd["image"]["format"]' "docker-archive"
+want "entrypoint" 'd["config"]["entrypoint"]' '["/bin/app"]'
+want "cmd" 'd["config"]["cmd"]' '["--serve", "a b"]'
+want "user empty: root" '[d["config"]["user"], d["config"]["runs_as_root"]]' '[null, true]'
+want "workdir" 'd["config"]["workdir"]' "/srv"
+want "env count" 'd["config"]["env_count"]' "3"
+want "ports sorted" 'd["config"]["ports"]' '["53/udp", "8080/tcp"]'
+want "volumes" 'd["config"]["volumes"]' '["/data"]'
+want "three layers" 'len(d["layers"])' "3"
+want "layers matched to history past empty_layer steps" '[l["created_by"] for l in d["layers"]]' \
 	'["ADD rootfs.tar /", "RUN rm /big1 && echo > /big2", "RUN |2 API_TOKEN=abc OTHER=1 /bin/sh -c make"]'
-assert_eq "history steps point at their layer" "$(J '[h["layer"] for h in d["history"]]')" '[0, null, 1, null, 2, null]'
+want "history steps point at their layer" '[h["layer"] for h in d["history"]]' '[0, null, 1, null, 2, null]'
 # Final filesystem: bin/app (+ hardlink app2), gcc-12, su, cc1, stdio.h, 2 apt lists, .deb, pip, npm,
 # big2, copyright, passwd = 14 regular paths, 13 distinct contents.
-assert_eq "regular files" "$(J 'd["totals"]["files"]')" "14"
-assert_eq "hardlinks counted" "$(J 'd["totals"]["hardlinks"]')" "1"
-assert_eq "symlinks" "$(J 'd["totals"]["symlinks"]')" "1"
+want "regular files" 'd["totals"]["files"]' "14"
+want "hardlinks counted" 'd["totals"]["hardlinks"]' "1"
+want "symlinks" 'd["totals"]["symlinks"]' "1"
 want_bytes=$((1000 + 5000 + 800 + 20000 + 3000 + 40000 + 0 + 7000 + 6000 + 2500 + 10 + 1234 + 26))
-assert_eq "content bytes (hardlink once)" "$(J 'd["totals"]["bytes"]')" "$want_bytes"
-assert_eq "wasted bytes: deleted big1 + overwritten big2" "$(J 'd["totals"]["wasted_bytes"]')" "150000"
-assert_eq "wasted files" "$(J 'd["totals"]["wasted_files"]')" "2"
-assert_eq "largest files, hardlinks once, biggest first" "$(J '[(f["path"], f["size"]) for f in d["largest_files"]][:6]')" \
+want "content bytes (hardlink once)" 'd["totals"]["bytes"]' "$want_bytes"
+want "wasted bytes: deleted big1 + overwritten big2" 'd["totals"]["wasted_bytes"]' "150000"
+want "wasted files" 'd["totals"]["wasted_files"]' "2"
+want "largest files, hardlinks once, biggest first" '[(f["path"], f["size"]) for f in d["largest_files"]][:6]' \
 	'[["/var/lib/apt/lists/deb.debian.org_Packages", 40000], ["/usr/lib/gcc/x86_64-linux-gnu/12/cc1", 20000], ["/var/cache/apt/archives/foo_1.0_amd64.deb", 7000], ["/root/.cache/pip/http/a/b", 6000], ["/usr/bin/gcc-12", 5000], ["/usr/include/stdio.h", 3000]]'
-assert_eq "largest files: 12 with content" "$(J 'len(d["largest_files"])')" "12"
-assert_eq "the layer of a largest file" "$(J '[f["layer"] for f in d["largest_files"] if f["path"] == "/usr/share/doc/app/copyright"]')" '[1]'
-F() { J "[(f[\"bytes\"], f[\"files\"]) for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
-assert_eq "flag apt-lists" "$(F apt-lists)" '[[40000, 2]]'
-assert_eq "flag apt-archives" "$(F apt-archives)" '[[7000, 1]]'
-assert_eq "flag pip-cache" "$(F pip-cache)" '[[6000, 1]]'
-assert_eq "flag npm-cache" "$(F npm-cache)" '[[2500, 1]]'
-assert_eq "flag gcc: cc1 and gcc-12" "$(F gcc)" '[[25000, 2]]'
-assert_eq "flag gcc names what it found" "$(J '[f["paths"][:2] for f in d["flags"] if f["id"] == "gcc"]')" \
+want "largest files: 12 with content" 'len(d["largest_files"])' "12"
+want "the layer of a largest file" '[f["layer"] for f in d["largest_files"] if f["path"] == "/usr/share/doc/app/copyright"]' '[1]'
+F() { echo "[(f[\"bytes\"], f[\"files\"]) for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
+want "flag apt-lists" "$(F apt-lists)" '[[40000, 2]]'
+want "flag apt-archives" "$(F apt-archives)" '[[7000, 1]]'
+want "flag pip-cache" "$(F pip-cache)" '[[6000, 1]]'
+want "flag npm-cache" "$(F npm-cache)" '[[2500, 1]]'
+want "flag gcc: cc1 and gcc-12" "$(F gcc)" '[[25000, 2]]'
+want "flag gcc names what it found" '[f["paths"][:2] for f in d["flags"] if f["id"] == "gcc"]' \
 	'[["/usr/bin/gcc", "/usr/bin/gcc-12"]]'
-assert_eq "flag headers" "$(F headers)" '[[3000, 1]]'
-assert_eq "flag docs" "$(F docs)" '[[1234, 1]]'
-assert_eq "flag setuid" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "setuid"]')" '[["/usr/bin/su"]]'
-assert_eq "flag wasted" "$(F wasted)" '[[150000, 2]]'
-assert_eq "flag root" "$(F root)" '[[0, 0]]'
-assert_eq "flag unpinned-base (nothing recorded)" "$(J '[f["detail"][:21] for f in d["flags"] if f["id"] == "unpinned-base"]')" \
+want "flag headers" "$(F headers)" '[[3000, 1]]'
+want "flag docs" "$(F docs)" '[[1234, 1]]'
+want "flag setuid" '[f["paths"] for f in d["flags"] if f["id"] == "setuid"]' '[["/usr/bin/su"]]'
+want "flag wasted" "$(F wasted)" '[[150000, 2]]'
+want "flag root" "$(F root)" '[[0, 0]]'
+want "flag unpinned-base (nothing recorded)" '[f["detail"][:21] for f in d["flags"] if f["id"] == "unpinned-base"]' \
 	'["no base digest record"]'
-assert_eq "flag secret-env names, never values" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "secret-env"]')" '[["DB_PASSWORD"]]'
-assert_eq "flag secret-build-args" "$(J '[f["paths"] for f in d["flags"] if f["id"] == "secret-build-args"]')" '[["step 4: API_TOKEN"]]'
-assert_eq "nothing flagged that is absent" \
-	"$(J 'sorted(set(f["id"] for f in d["flags"]) & {"clang","make","cmake","go","rust","jdk","apk-cache","yum-cache","dnf-cache","static-libs","git","man-pages","history-mismatch","file-capabilities"})')" '[]'
+want "flag secret-env names, never values" '[f["paths"] for f in d["flags"] if f["id"] == "secret-env"]' '[["DB_PASSWORD"]]'
+want "flag secret-build-args" '[f["paths"] for f in d["flags"] if f["id"] == "secret-build-args"]' '[["step 4: API_TOKEN"]]'
+want "nothing flagged that is absent" \
+	'sorted(set(f["id"] for f in d["flags"]) & {"clang","make","cmake","go","rust","jdk","apk-cache","yum-cache","dnf-cache","static-libs","git","man-pages","history-mismatch","file-capabilities"})' '[]'
+check_json "$T/fat.out"
 if grep -q hunter2 "$T/fat.out"; then not_ok "secret values never printed"; else ok "secret values never printed"; fi
 
 check "xray text fat image" sh -c '"$0" xray "$1" >"$2"' "$PARE" "$T/fat.tar" "$T/fat.txt"
@@ -131,21 +151,24 @@ for want in "Entrypoint  /bin/app" "Cmd         --serve 'a b'" "User        (not
 done
 
 check "xray --json lean image (options before IMAGE)" sh -c '"$0" xray --json "$1" >"$2"' "$PARE" "$T/lean.tar" "$T/lean.out"
-assert_eq "lean: user, not root" "$(jget '[d["config"]["user"], d["config"]["runs_as_root"]]' <"$T/lean.out")" '["1000:1000", false]'
-assert_eq "lean: only flags that apply (none)" "$(jget '[f["id"] for f in d["flags"]]' <"$T/lean.out")" '[]'
-assert_eq "lean: one file of 4096 bytes" "$(jget '[d["totals"]["files"], d["totals"]["bytes"], d["totals"]["wasted_bytes"]]' <"$T/lean.out")" '[1, 4096, 0]'
-assert_eq "lean: the layer gets its history step" "$(jget '[l["created_by"] for l in d["layers"]]' <"$T/lean.out")" '["mkimage layer 0"]'
+want "lean: user, not root" '[d["config"]["user"], d["config"]["runs_as_root"]]' '["1000:1000", false]'
+want "lean: only flags that apply (none)" '[f["id"] for f in d["flags"]]' '[]'
+want "lean: one file of 4096 bytes" '[d["totals"]["files"], d["totals"]["bytes"], d["totals"]["wasted_bytes"]]' '[1, 4096, 0]'
+want "lean: the layer gets its history step" '[l["created_by"] for l in d["layers"]]' '["mkimage layer 0"]'
+check_json "$T/lean.out"
 
 check "xray --json latest image" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/latest.tar" "$T/latest.out"
-assert_eq "latest: FROM in history, :latest" \
-	"$(jget '[f["detail"] for f in d["flags"] if f["id"] == "unpinned-base"]' <"$T/latest.out")" \
+want "latest: FROM in history, :latest" '[f["detail"] for f in d["flags"] if f["id"] == "unpinned-base"]' \
 	"[\"base 'docker.io/library/alpine:latest' (from the history) is :latest, not a digest\"]"
-assert_eq "latest: User root is root" "$(jget '[f["detail"] for f in d["flags"] if f["id"] == "root"]' <"$T/latest.out")" "[\"User is 'root'\"]"
+want "latest: User root is root" '[f["detail"] for f in d["flags"] if f["id"] == "root"]' "[\"User is 'root'\"]"
+check_json "$T/latest.out"
 
 check "xray --top 2" sh -c '"$0" xray "$1" --json --top 2 >"$2"' "$PARE" "$T/fat.tar" "$T/top.out"
-assert_eq "--top 2 lists two" "$(jget 'len(d["largest_files"])' <"$T/top.out")" "2"
+want "--top 2 lists two" 'len(d["largest_files"])' "2"
+check_json "$T/top.out"
 check "xray from stdin" sh -c '"$0" xray - --json <"$1" >"$2"' "$PARE" "$T/fat.tar" "$T/stdin.out"
-assert_eq "stdin gives the same totals" "$(jget 'd["totals"]' <"$T/stdin.out")" "$(J 'd["totals"]')"
+want "stdin gives the same totals" 'd["totals"] == json.load(open(sys.argv[1].replace("stdin", "fat")))["totals"]' "true"
+check_json "$T/stdin.out"
 
 check_status "no image: usage error" 2 "$PARE" xray
 check_status "two images: usage error" 2 "$PARE" xray "$T/fat.tar" "$T/lean.tar"
