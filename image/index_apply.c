@@ -194,6 +194,9 @@ static int apply_delete(struct layer_index *idx, size_t layer, struct pending *p
 		if (d && S_ISDIR(d->e.mode))
 			while (d->child)
 				remove_subtree(idx, d->child);
+		/* The marker lives in the directory: the layer has it, if only empty. */
+		if (!d && make_dirs(idx, dir, layer, &d, err) < 0)
+			return -1;
 		return 0;
 	}
 	/* A whiteout below something that is not a directory hides nothing. */

@@ -200,10 +200,26 @@ int layer_index_build(struct image *img, struct layer_index **out, struct pare_e
 	return 0;
 }
 
+/* Already "/", or "/a/b" without empty, "." or ".." components. */
+static bool is_normal(const char *path)
+{
+	if (path[0] != '/')
+		return false;
+	if (!path[1])
+		return true;
+	for (const char *p = path; *p == '/';) {
+		const char *c = p + 1, *e = strchrnul(c, '/');
+		size_t n = (size_t)(e - c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		p = e;
+	}
+	return true;
+}
+
 struct fs_entry *layer_index_lookup(const struct layer_index *idx, const char *path)
 {
-	if (path[0] != '/' || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
-	    (path[1] && path[strlen(path) - 1] == '/')) {
+	if (!is_normal(path)) {
 		cleanup_free char *n = path_normalize(path);
 		struct node *node = index_find(idx, n);
 		return node ? &node->e : NULL;

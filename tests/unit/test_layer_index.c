@@ -336,3 +336,17 @@ TEST(index_duplicate_entries_last_wins)
 	}
 	done(&b);
 }
+
+TEST(index_opaque_marker_alone_makes_the_directory)
+{
+	struct built b;
+	if (build_ok(&b, "[" L("{\"type\": \"opaque\", \"path\": \"var/empty\"}") "]") == 0) {
+		struct fs_entry *d = layer_index_lookup(b.idx, "/var/empty");
+		CHECK(d && S_ISDIR(d->mode));
+		CHECK(layer_index_lookup(b.idx, "/var/empty/.wh..wh..opq") == NULL);
+		CHECK(layer_index_lookup(b.idx, "/var/./empty/") == d);
+		CHECK(layer_index_lookup(b.idx, "/var/x/../empty") == d);
+		CHECK(layer_index_lookup(b.idx, "/var/empty/.") == d);
+	}
+	done(&b);
+}
