@@ -204,6 +204,7 @@ static int prepare_cached(struct image *img, const struct layer_index *idx, cons
 	if (lstat(r->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
 		r->reused = true;
 		pare_debug("pare: reusing the unpacked image in '%s'\n", r->dir);
+		evict(dir, key, cache_max());
 		return 0;
 	}
 	/* Unpack into a private partial dir, then rename the tree into place (the completion marker). */

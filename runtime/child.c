@@ -98,8 +98,15 @@ void rt_child_exec(char *const *argv, char **env, const struct rt_user *user, co
 		path = xstrdup(argv[0]);
 	else if (!(path = look_path(argv[0], env)))
 		rt_child_die(127, "exec: \"%s\": executable file not found in $PATH", argv[0]);
-	/* Nothing of pare's leaks into the container. */
+	/* Nothing of pare's leaks into the container: no fds, no ignored or blocked signals (a pare started
+	 * in the background or under nohup must not make the application ignore SIGINT or SIGHUP). */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (hooks && hooks->child_before_exec && hooks->child_before_exec(hooks->data) < 0)
 		rt_child_die(127, "container setup: hook failed");
 	if (rt_caps_drop_bounding() < 0)

@@ -311,6 +311,9 @@ int rt_container_stop(struct rt_container *c, unsigned grace)
 	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
 	if (poll(&p, 1, 0) > 0)
 		return 0; /* already exited */
+	/* PID 1 never sees a signal it has no handler for: then SIGKILL at once. */
+	if (!rt_pid_catches(c->pid, c->stop_signal))
+		grace = 0;
 	rt_container_kill(c, c->stop_signal);
 	int r;
 	do

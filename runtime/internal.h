@@ -124,4 +124,6 @@ int rt_status_from_wait(int wstatus);
 int rt_timeout_arm(struct rt_container *c, struct pare_error *err);
 void rt_timeout_disarm(struct rt_container *c);
 void rt_signals_restore(struct rt_container *c);
+/* Whether pid has a handler for sig (async-signal-safe). */
+bool rt_pid_catches(pid_t pid, int sig);
 #endif

@@ -156,7 +156,9 @@ int rt_container_wait(struct rt_container *c, int *status, struct pare_error *er
  * (kernel rule for a PID namespace's init, as under Docker). */
 int rt_container_kill(struct rt_container *c, int sig);
 /* `docker stop`: stop_signal, then SIGKILL if PID 1 has not exited after grace seconds. Does not reap
- * (the waiter does). Returns 0 once PID 1 has exited. */
+ * (the waiter does). Returns 0 once PID 1 has exited. When PID 1 has no handler for stop_signal the
+ * kernel drops it (init rule), so SIGKILL follows at once (same outcome as Docker, without the wait);
+ * --timeout does the same. */
 int rt_container_stop(struct rt_container *c, unsigned grace);
 bool rt_container_timed_out(const struct rt_container *c); /* --timeout expired and the stop was sent */
 /* Install handlers in pare that forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to PID 1

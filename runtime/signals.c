@@ -5,6 +5,7 @@
 #include "runtime/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -59,6 +60,40 @@ void rt_signals_restore(struct rt_container *c)
 	c->forwarding = false;
 }
 
+/* Whether process pid has a handler for sig (SigCgt in /proc/PID/status). Async-signal-safe: raw
+ * open/read, no stdio. A PID namespace's init without a handler never sees the signal (the kernel
+ * drops it), so waiting out a grace period for it would only waste time. */
+bool rt_pid_catches(pid_t pid, int sig)
+{
+	char path[40] = "/proc/", buf[4096];
+	size_t n = 6;
+	char digits[16];
+	int k = 0;
+	for (unsigned v = (unsigned)pid; k == 0 || v; v /= 10)
+		digits[k++] = (char)('0' + v % 10);
+	while (k)
+		path[n++] = digits[--k];
+	memcpy(path + n, "/status", 8);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* unknown: assume it does, the grace period then applies */
+	ssize_t r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return true;
+	buf[r] = '\0';
+	char *p = strstr(buf, "SigCgt:");
+	if (!p)
+		return true;
+	p += 7;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	unsigned long long mask = 0;
+	for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		mask = (mask << 4) | (unsigned long long)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
+}
+
 static void arm(timer_t t, unsigned seconds)
 {
 	struct itimerspec its;
@@ -79,8 +114,9 @@ static void on_timer(int sig, siginfo_t *si, void *uc)
 		return;
 	if (!c->timed_out) {
 		c->timed_out = 1;
+		bool caught = rt_pid_catches(c->pid, c->stop_signal);
 		send_sig(c, c->stop_signal);
-		arm((timer_t)c->timer, c->stop_grace);
+		arm((timer_t)c->timer, caught ? c->stop_grace : 0);
 	} else {
 		send_sig(c, SIGKILL);
 	}
