@@ -358,6 +358,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 	struct image_write_result res = { 0 };
 	cleanup_free char *tmpdir = NULL;  /* archive: pare's own temp dir; oci-dir: next to the output */
 	cleanup_free char *layer_tmp = NULL;
+	cleanup_free char *layer_path = NULL; /* before the first goto: its cleanup runs at "out" */
 	int ret = -1;
 	if (opts->format == IMAGE_WRITE_OCI_DIR) {
 		tmpdir = temp_template(opts->output);
@@ -384,7 +385,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		abort_push(tmpdir);
 		abort_push(lock);
 	}
-	cleanup_free char *layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
+	layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
 	abort_push(layer_path);
 	o.layer_fd = open(layer_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (o.layer_fd < 0) {
