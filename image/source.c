@@ -254,7 +254,8 @@ static int scan(struct image_source *s, struct pare_error *err)
 		s->members[s->n_members++] = m;
 	}
 	/* Later members of the same name replace earlier ones (tar semantics): keep the last. */
-	qsort(s->members, s->n_members, sizeof(*s->members), member_cmp);
+	if (s->n_members) /* members is NULL for an empty archive: qsort and bsearch need an array */
+		qsort(s->members, s->n_members, sizeof(*s->members), member_cmp);
 	size_t o = 0;
 	for (size_t i = 0; i < s->n_members; i++) {
 		if (o && strcmp(s->members[o - 1].name, s->members[i].name) == 0) {
@@ -281,7 +282,7 @@ out:
 static struct src_member *find_member(struct image_source *s, const char *name)
 {
 	struct src_member key = { .name = (char *)name };
-	return bsearch(&key, s->members, s->n_members, sizeof(*s->members), member_cmp);
+	return s->n_members ? bsearch(&key, s->members, s->n_members, sizeof(*s->members), member_cmp) : NULL;
 }
 
 /* Follow symlink and hardlink members (docker writes repeated layers as symlinks) to the member
