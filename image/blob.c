@@ -69,7 +69,12 @@ int blob_stream_open(struct image_source *s, const char *name, struct blob_strea
 		b->fd = open_beneath(s->fd, rel);
 		struct stat st;
 		if (b->fd < 0) {
-			pare_error_errno(err, "'%s' is missing from '%s'", rel, s->display);
+			if (errno == EXDEV || errno == ELOOP)
+				pare_error_set(err, errno, "'%s' in '%s' leads outside the image directory", rel, s->display);
+			else if (errno == ENOENT)
+				pare_error_set(err, errno, "'%s' is missing from '%s'", rel, s->display);
+			else
+				pare_error_errno(err, "opening '%s' in '%s'", rel, s->display);
 			goto fail;
 		}
 		if (fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
