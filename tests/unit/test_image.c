@@ -324,3 +324,13 @@ TEST(image_classic_duplicate_layer_symlink)
 	if (err.msg[0])
 		unit_fail(__FILE__, __LINE__, "%s", err.msg);
 }
+
+TEST(image_history_longer_than_layers_is_fine)
+{
+	cleanup_free char *path = fixture_image("{\"corrupt\": {\"extra_history\": 4}, " ONE "}", "hist");
+	if (!path)
+		return;
+	struct pare_error err = { 0 };
+	CHECK_INT(read_all(path, NULL, &err), 1);
+	check_bad("fewer-ids", "{\"corrupt\": {\"drop_diff_ids\": 1}, " ONE "}", "lists 0 diff_ids but the manifest has 1");
+}

@@ -350,3 +350,26 @@ TEST(index_opaque_marker_alone_makes_the_directory)
 	}
 	done(&b);
 }
+
+TEST(index_tar_dialects_and_aufs_metadata)
+{
+	static const char *const fmts[] = { "pax", "gnu", "ustar" };
+	for (size_t i = 0; i < 3; i++) {
+		struct built b;
+		cleanup_free char *layers = xasprintf(
+			"[{\"tar_format\": \"%s\", \"entries\": [{\"path\": \"%s/file\", \"content\": \"long\"},"
+			"{\"path\": \".wh..wh.plnk/123.456\", \"content\": \"aufs\"}, {\"path\": \".wh..wh.aufs\", \"content\": \"\"}]}]",
+			fmts[i],
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/"
+			"cccccccccccccccccccccccccccccccccccccccccccccccccc");
+		if (build_ok(&b, layers) == 0) {
+			CHECK(layer_index_lookup(b.idx, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"
+							"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/"
+							"cccccccccccccccccccccccccccccccccccccccccccccccccc/file") != NULL);
+			CHECK(layer_index_lookup(b.idx, "/.wh..wh.plnk") == NULL);
+			CHECK(layer_index_lookup(b.idx, "/.wh..wh.plnk/123.456") == NULL);
+			CHECK_INT(layer_index_count(b.idx), 5);
+		}
+		done(&b);
+	}
+}
