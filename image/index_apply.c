@@ -163,6 +163,9 @@ static int place(struct layer_index *idx, const char *path, size_t layer, bool c
 	int r = index_resolve(idx, dir, false, &rdir, NULL, NULL, err);
 	if (r < 0)
 		return pare_error_prefix(err, "layer %zu: resolving the directory of '%s'", layer, path);
+	if (strlen(rdir) + strlen(path_basename(path)) + 1 > LAYER_INDEX_MAX_PATH)
+		return pare_error_set(err, 0, "layer %zu: '%.60s...' resolves to a path longer than %d bytes", layer,
+				      path, LAYER_INDEX_MAX_PATH);
 	d = index_find(idx, rdir);
 	if (d && !S_ISDIR(d->e.mode))
 		return pare_error_set(err, 0, "layer %zu: '%s' lies below '%s', which is not a directory", layer, path,

@@ -184,6 +184,9 @@ int index_pending_from_entry(struct archive_entry *ae, size_t layer, uint32_t or
 			t = archive_entry_symlink_utf8(ae);
 		if (!t || !*t)
 			return pare_error_set(err, 0, "layer %zu: symlink '%s' has an empty target", layer, path);
+		if (strlen(t) > LAYER_INDEX_MAX_PATH)
+			return pare_error_set(err, 0, "layer %zu: symlink '%s' has a target longer than %d bytes", layer,
+					      path, LAYER_INDEX_MAX_PATH);
 		m->link_target = xstrdup(t);
 	}
 	if (type == AE_IFCHR || type == AE_IFBLK)
