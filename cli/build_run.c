@@ -161,7 +161,73 @@ static char **exec_argv(const struct build_run *br, const char *cmd)
 	return v ? v : strvec_detach(&sv);
 }
 
-/* One --exec command, traced by a tracer of its own (this thread seizes it and runs its loop). */
+/* One --exec command, traced by a tracer of its own. ptrace wants one thread to seize the process and
+ * run the loop, and the runtime's helper process must stay this thread's child (so that
+ * rt_container_exec_wait reaps it, not the tracer's loop): a tracer thread of its own per command,
+ * handed the pid from the runtime's parent_started hook. */
+struct exec_tracer {
+	struct tracer *tr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pid_t pid;      /* 0: not yet, -1: give up */
+	int seized;     /* 0: not yet, 1: ok, -1: failed */
+	struct pare_error err;
+	int wstatus;
+};
+
+static void *exec_tracer_main(void *arg)
+{
+	struct exec_tracer *x = arg;
+	pthread_mutex_lock(&x->mu);
+	while (x->pid == 0)
+		pthread_cond_wait(&x->cv, &x->mu);
+	pid_t pid = x->pid;
+	pthread_mutex_unlock(&x->mu);
+	if (pid < 0)
+		return NULL;
+	struct pare_error err = { 0 };
+	int ok = tracer_seize(x->tr, pid, &err) == 0;
+	pthread_mutex_lock(&x->mu);
+	x->seized = ok ? 1 : -1;
+	if (!ok)
+		x->err = err;
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	if (ok)
+		tracer_run(x->tr, &x->wstatus, &err);
+	return NULL;
+}
+
+struct exec_hook_data {
+	struct exec_tracer *x;
+	const struct build_run *br;
+};
+
+static int exec_hook_started(pid_t pid, void *data)
+{
+	struct exec_tracer *x = ((struct exec_hook_data *)data)->x;
+	pthread_mutex_lock(&x->mu);
+	x->pid = pid;
+	pthread_cond_broadcast(&x->cv);
+	while (x->seized == 0)
+		pthread_cond_wait(&x->cv, &x->mu);
+	int ok = x->seized > 0;
+	pthread_mutex_unlock(&x->mu);
+	return ok ? 0 : -1;
+}
+
+static int exec_hook_child(void *data)
+{
+	struct exec_hook_data *h = data;
+	struct pare_error err = { 0 };
+	child_io(h->br);
+	if (tracer_child_setup(&err) < 0) {
+		pare_error_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
 static void exec_one(struct run_state *s, const char *cmd, struct build_exec_result *res)
 {
 	const struct build_run *br = s->br;
@@ -174,30 +240,41 @@ static void exec_one(struct run_state *s, const char *cmd, struct build_exec_res
 		return;
 	}
 	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true };
-	struct tracer *tr = tracer_new(&to);
-	struct hook_data hd = { tr, br };
-	struct rt_hooks hooks = { .parent_started = hook_seize, .child_before_exec = hook_child, .data = &hd };
+	struct exec_tracer x = { .tr = tracer_new(&to) };
+	pthread_mutex_init(&x.mu, NULL);
+	pthread_cond_init(&x.cv, NULL);
+	pthread_t th;
+	if (pthread_create(&th, NULL, exec_tracer_main, &x) != 0) {
+		res->error = xstrdup("cannot start a tracer thread");
+		goto out;
+	}
+	struct exec_hook_data hd = { &x, br };
+	struct rt_hooks hooks = { .parent_started = exec_hook_started, .child_before_exec = exec_hook_child, .data = &hd };
 	struct pare_error err = { 0 };
 	pid_t pid;
+	int status;
 	if (rt_container_exec_start(s->ct, argv, NULL, &hooks, &pid, &err) < 0) {
-		res->error = xstrdup(err.msg);
-		tracer_free(tr);
-		return;
-	}
-	/* The loop also reaps the runtime's helper process (this thread's child), so the exec'd
-	 * process's status comes from the tracer, not from rt_container_exec_wait. */
-	int ws = 0;
-	if (tracer_run(tr, &ws, &err) < 0) {
+		res->error = xstrdup(x.seized < 0 ? x.err.msg : err.msg);
+	} else if (rt_container_exec_wait(s->ct, pid, NULL, &status, &err) < 0) {
 		res->error = xstrdup(err.msg);
 	} else {
-		res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
+		res->status = status;
 	}
+	pthread_mutex_lock(&x.mu);
+	if (x.pid == 0)
+		x.pid = -1; /* the hook never ran: let the thread go */
+	pthread_cond_broadcast(&x.cv);
+	pthread_mutex_unlock(&x.mu);
+	pthread_join(th, NULL);
 	res->seconds = build_now() - t0;
 	pthread_mutex_lock(&s->mu);
 	s->exec_profiles = xrealloc(s->exec_profiles, (s->n_exec_profiles + 1) * sizeof(*s->exec_profiles));
-	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(tr);
+	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(x.tr);
 	pthread_mutex_unlock(&s->mu);
-	tracer_free(tr);
+out:
+	tracer_free(x.tr);
+	pthread_mutex_destroy(&x.mu);
+	pthread_cond_destroy(&x.cv);
 }
 
 static void *probe_main(void *arg)
