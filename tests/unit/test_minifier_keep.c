@@ -223,3 +223,44 @@ TEST(keep_respects_negative_lookups)
 	profile_free(p);
 	fixture_close(&f);
 }
+
+TEST(keep_include_rules)
+{
+	struct fixture f;
+	if (!fixture_open(&f)) {
+		fixture_close(&f);
+		return;
+	}
+	struct profile *p = profile_new();
+	profile_finish(p);
+	char *env[] = { "PATH=/usr/local/bin:/usr/bin", NULL };
+	char *exes[] = { "python3", "nosuchtool", NULL };
+	char *bins[] = { "/opt/app/bin/app", NULL };
+	char *cmd[] = { "/usr/bin/ls", NULL };
+	char *excl[] = { "/usr/bin/*", "/opt/app/lib/libbar.so.1", NULL };
+	struct keep_opts o = { .env = env, .user = "1000", .include_exes = exes, .include_bins = bins,
+			       .include_shell = true, .command = cmd, .excludes = excl, .no_certs = true };
+	struct keep_set *ks = NULL;
+	struct pare_error err = { 0 };
+	CHECK_INT(keep_set_new(f.idx, f.root, &o, &ks, &err), 0);
+	CHECK_INT(keep_add_profile(ks, p, &err), 0);
+	CHECK_INT(keep_apply_rules(ks, &err), 0);
+	CHECK_INT(keep_finish(ks, &err), 0);
+	/* The entrypoint survives an --exclude that matches it; its libraries come with it. */
+	KEPT("/usr/bin/ls", KEEP_ENTRYPOINT);
+	KEPT(LIB "libselinux.so.1", KEEP_ELF_DEP);
+	/* --include-exe found on PATH, then excluded by the glob; --include-shell's "env" likewise. */
+	DROPPED("/usr/bin/python3");
+	DROPPED("/usr/bin/env");
+	CHECK(has_warning(ks, "include-exe:nosuchtool: 'nosuchtool' was not found"));
+	/* --include-bin with its RPATH libraries; the excluded one goes, the other stays. */
+	KEPT("/opt/app/bin/app", KEEP_INCLUDE);
+	KEPT("/opt/app/lib/libfoo.so.1", KEEP_ELF_DEP);
+	DROPPED("/opt/app/lib/libbar.so.1");
+	/* A numeric user's home comes from the image's /etc/passwd. */
+	KEPT("/home/app", KEEP_ALWAYS);
+	DROPPED("/srv");
+	keep_set_free(ks);
+	profile_free(p);
+	fixture_close(&f);
+}
