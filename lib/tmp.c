@@ -48,6 +48,11 @@ static int remove_contents(int dirfd, dev_t dev, int depth)
 		errno = ELOOP;
 		return -1;
 	}
+	/* A directory we own but may not write (0555, e.g. copied up into an overlay's upperdir by a
+	 * rootless run): make it writable, or its entries cannot be removed. */
+	struct stat dst;
+	if (fstat(dirfd, &dst) == 0 && dst.st_uid == geteuid() && (dst.st_mode & 0700) != 0700)
+		fchmod(dirfd, (dst.st_mode & 07777) | 0700);
 	int fd = dup(dirfd);
 	if (fd < 0)
 		return -1;

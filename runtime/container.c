@@ -54,17 +54,34 @@ static int write_id_maps(pid_t pid, const struct rt_user *u, struct pare_error *
 	return 0;
 }
 
-/* Kill and reap a PID 1 that did not make it (it may be ptrace-stopped: SIGKILL ends that). */
-static void kill_and_reap(pid_t pid, int pidfd)
+/* Wait for the process behind pidfd to exit (stops are skipped); its wait status in *ws.
+ * -1 with ECHILD when it was already reaped (by a tracer's loop, say). P_PIDFD: never another process
+ * that reused the pid. */
+int rt_wait_pidfd(int pidfd, int *ws, bool nohang)
 {
-	if (pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	else
-		kill(pid, SIGKILL);
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL | (nohang ? WNOHANG : 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (si.si_pid == 0) {
+			errno = EAGAIN;
+			return -1; /* WNOHANG: still running */
+		}
+		*ws = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+		return 0;
+	}
+}
+
+/* Kill and reap a PID 1 that did not make it (it may be ptrace-stopped: SIGKILL ends that). */
+static void kill_and_reap(int pidfd)
+{
 	int ws;
-	while (waitpid(pid, &ws, __WALL) >= 0 || errno == EINTR)
-		if (WIFEXITED(ws) || WIFSIGNALED(ws))
-			break;
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	rt_wait_pidfd(pidfd, &ws, false);
 }
 
 static int make_run_dirs(struct rt_container *c, struct pare_error *err)
@@ -92,28 +109,64 @@ static char *choose_hostname(const struct rt_config *cfg)
 	return rt_random_hostname();
 }
 
-/* Both sides after the clone. Returns the child's pid or -1. */
+/* PID 1 is created by a forked, single-threaded intermediate with clone3(CLONE_PARENT | namespaces):
+ * it is still pare's child, but starts as a copy of a process whose malloc and stdio locks are sane
+ * (a raw clone3 from a multi-threaded pare, e.g. pare build with its prober thread, could copy a lock
+ * held by another thread and deadlock PID 1's setup). Returns PID 1's pid or -1. */
 static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, unsigned long long flags, int sync[2],
 			const char *lower, const struct rt_hooks *hooks, struct pare_error *err)
 {
-	struct clone_args ca = { 0 };
-	int pidfd = -1;
-	ca.flags = flags | CLONE_PIDFD;
-	ca.pidfd = (unsigned long long)(uintptr_t)&pidfd;
-	ca.exit_signal = SIGCHLD;
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return pare_error_errno(err, "pipe");
 	fflush(NULL);
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0)
-		return pare_error_errno(err, "creating the container's namespaces (clone3)");
-	if (pid == 0) {
-		close(sync[0]);
-		struct rt_child_args a = {
-			.cfg = cfg, .hooks = hooks, .run_dir = c->dir, .lower = lower, .hostname = c->hostname,
-			.user = &c->user, .env = c->env, .sync_fd = sync[1], .userns = c->userns,
-		};
-		rt_child_main(&a);
+	pid_t mid = fork();
+	if (mid < 0) {
+		close(rep[0]);
+		close(rep[1]);
+		return pare_error_errno(err, "fork");
 	}
-	c->pidfd = pidfd;
+	if (mid == 0) {
+		close(rep[0]);
+		close(sync[0]);
+		struct clone_args ca = { 0 };
+		ca.flags = flags | CLONE_PARENT;
+		ca.exit_signal = 0; /* required with CLONE_PARENT: PID 1 inherits ours (SIGCHLD, from fork) */
+		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid == 0) {
+			close(rep[1]);
+			struct rt_child_args a = {
+				.cfg = cfg, .hooks = hooks, .run_dir = c->dir, .lower = lower, .hostname = c->hostname,
+				.user = &c->user, .env = c->env, .sync_fd = sync[1], .userns = c->userns,
+			};
+			rt_child_main(&a);
+		}
+		int report[2] = { pid, pid < 0 ? errno : 0 };
+		_exit(write(rep[1], report, sizeof(report)) == (ssize_t)sizeof(report) ? 0 : 1);
+	}
+	close(rep[1]);
+	int report[2] = { -1, EPIPE };
+	ssize_t n;
+	do
+		n = read(rep[0], report, sizeof(report));
+	while (n < 0 && errno == EINTR);
+	close(rep[0]);
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(report) || report[0] <= 0) {
+		errno = report[1];
+		return pare_error_errno(err, "creating the container's namespaces (clone3)");
+	}
+	pid_t pid = report[0];
+	/* Our child now (CLONE_PARENT): nobody else can reap it, so its pid cannot be reused here. */
+	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (c->pidfd < 0) {
+		pare_error_errno(err, "pidfd_open");
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
 	return pid;
 }
 
@@ -208,8 +261,8 @@ int rt_container_start(const struct rt_config *cfg, const struct rt_rootfs *root
 		c->hooks = &c->hooks_copy;
 	}
 	if (prepare(c, cfg, rootfs, err) < 0 || launch(c, cfg, rootfs, err) < 0) {
-		if (c->pid > 0) {
-			kill_and_reap(c->pid, c->pidfd);
+		if (c->pidfd >= 0) {
+			kill_and_reap(c->pidfd);
 			c->reaped = true;
 		}
 		rt_container_free(c);
@@ -283,18 +336,12 @@ int rt_container_wait(struct rt_container *c, int *status, struct pare_error *er
 		if (h && h->parent_wait) {
 			if (h->parent_wait(c->pid, &ws, h->data) < 0)
 				return pare_error_prefix(err, "waiting for the container");
-			/* Reap it if the hook did not. */
+			/* Reap it if the hook did not (ECHILD: it did). */
 			int ws2;
-			if (waitpid(c->pid, &ws2, __WALL | WNOHANG) == c->pid && (WIFEXITED(ws2) || WIFSIGNALED(ws2)))
+			if (rt_wait_pidfd(c->pidfd, &ws2, true) == 0)
 				ws = ws2;
-		} else {
-			for (;;) {
-				pid_t r = waitpid(c->pid, &ws, __WALL);
-				if (r == c->pid && (WIFEXITED(ws) || WIFSIGNALED(ws)))
-					break;
-				if (r < 0 && errno != EINTR)
-					return pare_error_errno(err, "waiting for the container");
-			}
+		} else if (rt_wait_pidfd(c->pidfd, &ws, false) < 0) {
+			return pare_error_errno(err, "waiting for the container");
 		}
 		c->reaped = true;
 		c->wstatus = ws;
@@ -335,13 +382,15 @@ void rt_container_free(struct rt_container *c)
 	rt_timeout_disarm(c);
 	rt_signals_restore(c);
 	for (size_t i = 0; i < c->n_helpers; i++) {
-		kill(c->helpers[i], SIGKILL);
-		while (waitpid(c->helpers[i], NULL, __WALL) < 0 && errno == EINTR)
-			;
+		int ws;
+		syscall(SYS_pidfd_send_signal, c->helper_fds[i], SIGKILL, NULL, 0);
+		rt_wait_pidfd(c->helper_fds[i], &ws, false);
+		close(c->helper_fds[i]);
 	}
 	free(c->helpers);
-	if (c->pid > 0 && !c->reaped)
-		kill_and_reap(c->pid, c->pidfd);
+	free(c->helper_fds);
+	if (c->pidfd >= 0 && !c->reaped)
+		kill_and_reap(c->pidfd);
 	/* Mounts live in PID 1's mount namespace, gone with its last process; the fds below keep the
 	 * overlay and the network namespace alive, so close them before removing the run's dir. */
 	if (c->root_fd >= 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,8 +90,19 @@ int rt_container_exec_start(struct rt_container *c, char *const *argv, char *con
 	}
 	close(sync[1]);
 	cleanup_close int sfd = sync[0];
+	/* Our child: it cannot be reaped before this, so the pidfd is the helper's. */
+	int hfd = (int)syscall(SYS_pidfd_open, h, 0);
+	if (hfd < 0) {
+		pare_error_errno(err, "pidfd_open");
+		kill(h, SIGKILL);
+		while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
 	c->helpers = xrealloc(c->helpers, (c->n_helpers + 1) * sizeof(*c->helpers));
-	c->helpers[c->n_helpers++] = h;
+	c->helper_fds = xrealloc(c->helper_fds, (c->n_helpers + 1) * sizeof(*c->helper_fds));
+	c->helpers[c->n_helpers] = h;
+	c->helper_fds[c->n_helpers++] = hfd;
 	char msg[PARE_ERROR_MAX];
 	int kind = rt_sync_recv(sfd, msg, sizeof(msg));
 	if (kind != RT_SYNC_READY) {
@@ -113,9 +125,10 @@ int rt_container_exec_start(struct rt_container *c, char *const *argv, char *con
 	*pid = g;
 	return 0;
 fail:
-	kill(h, SIGKILL);
-	while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
-		;
+	syscall(SYS_pidfd_send_signal, hfd, SIGKILL, NULL, 0);
+	int ws;
+	rt_wait_pidfd(hfd, &ws, false);
+	close(hfd);
 	c->n_helpers--;
 	return -1;
 }
@@ -157,13 +170,18 @@ int rt_container_exec_wait(struct rt_container *c, pid_t pid, const struct rt_ho
 			return pare_error_prefix(err, "waiting for the exec'd process");
 		have_ws = true;
 	}
-	while (waitpid(h, &hs, 0) < 0) {
-		if (errno != EINTR)
-			return pare_error_errno(err, "waiting for the exec helper");
-	}
-	memmove(&c->helpers[hi], &c->helpers[hi + 1], (c->n_helpers - (size_t)hi - 1) * sizeof(*c->helpers));
+	(void)h;
+	bool have_hs = rt_wait_pidfd(c->helper_fds[hi], &hs, false) == 0;
+	if (!have_hs && errno != ECHILD)
+		return pare_error_errno(err, "waiting for the exec helper");
+	close(c->helper_fds[hi]);
+	size_t rest = c->n_helpers - (size_t)hi - 1;
+	memmove(&c->helpers[hi], &c->helpers[hi + 1], rest * sizeof(*c->helpers));
+	memmove(&c->helper_fds[hi], &c->helper_fds[hi + 1], rest * sizeof(*c->helper_fds));
 	c->n_helpers--;
-	if (have_ws && (WIFEXITED(ws) || WIFSIGNALED(ws)))
+	if (!have_hs && !have_ws)
+		return pare_error_set(err, 0, "exec: the process's status was taken by another waiter");
+	if (have_ws && (WIFEXITED(ws) || WIFSIGNALED(ws) || !have_hs))
 		*status = rt_status_from_wait(ws);
 	else
 		*status = WIFEXITED(hs) ? WEXITSTATUS(hs) : rt_status_from_wait(hs);

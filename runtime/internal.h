@@ -116,8 +116,12 @@ struct rt_container {
 	void *timer;      /* timer_t when a timeout is armed */
 	bool has_timer;
 	pid_t *helpers;   /* exec_in helper processes (to kill on free) */
+	int *helper_fds;  /* their pidfds (a helper reaped by someone else is never confused with a new pid) */
 	size_t n_helpers;
 };
+/* Wait for the process behind pidfd to exit; -1 with ECHILD when someone else reaped it, EAGAIN when
+ * nohang and it still runs. */
+int rt_wait_pidfd(int pidfd, int *ws, bool nohang);
 /* Status as docker run gives it: exit code, or 128+N for signal N. */
 int rt_status_from_wait(int wstatus);
 /* Timeout timer and signal forwarding (signals.c). */
