@@ -20,6 +20,8 @@
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "minifier/keep.h"
+#include "minifier/probe_exec.h"
+#include "minifier/probe_http.h"
 
 static void build_help(FILE *f)
 {
@@ -185,6 +187,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	int c;
 	bool b;
+	struct pare_error perr = { 0 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:qe:w:u:v:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -206,8 +209,21 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				return cli_usage_error("build", "--http-probe wants on or off, not '%s'", optarg);
 			a->http = b;
 			break;
-		case OPT_HTTP_CMD: strvec_push(&a->http_cmds, optarg); break;
-		case OPT_HTTP_PORTS: a->http_ports = optarg; break;
+		case OPT_HTTP_CMD: {
+			cleanup_free char *m = NULL, *path = NULL;
+			if (probe_http_parse_request(optarg, &m, &path, &perr) < 0)
+				return cli_usage_error("build", "--http-probe-cmd: %s", perr.msg);
+			strvec_push(&a->http_cmds, optarg);
+			break;
+		}
+		case OPT_HTTP_PORTS: {
+			cleanup_free uint16_t *ports = NULL;
+			size_t n_ports;
+			if (probe_http_parse_ports(optarg, &ports, &n_ports, &perr) < 0)
+				return cli_usage_error("build", "--http-probe-ports: %s", perr.msg);
+			a->http_ports = optarg;
+			break;
+		}
 		case OPT_HTTP_WAIT:
 			if (parse_seconds(optarg, &a->http_wait) < 0)
 				return cli_usage_error("build", "invalid --http-probe-wait '%s' (seconds)", optarg);
@@ -493,7 +509,7 @@ int cmd_build(int argc, char **argv)
 	json_t *out_config = NULL, *report = NULL;
 	struct image_write_result res = { 0 };
 	struct build_run br = { 0 };
-	cleanup_free char *default_tag = NULL, *failure = NULL, *sh = NULL;
+	cleanup_free char *default_tag = NULL, *failure = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
 	int status = 1;
@@ -546,7 +562,12 @@ int cmd_build(int argc, char **argv)
 		pare_error_set(&err, 0, "--http-probe-cmd needs a port to send it to (the image exposes none: give --http-probe-ports)");
 		goto out;
 	}
-	br.exec_shell = layer_index_resolve(idx, "/bin/sh", false, &sh, NULL, NULL, NULL) == 1;
+	br.exec_shell = probe_exec_has_shell(idx);
+	for (size_t i = 0; i < a.execs.n; i++) { /* before the run: a command that cannot run is an error now */
+		cleanup_strv char **words = NULL;
+		if (probe_exec_argv(a.execs.v[i], br.exec_shell, &words, &err) < 0)
+			goto out;
+	}
 
 	t = build_now();
 	phase("unpacking");

@@ -18,6 +18,7 @@
 #include "lib/error.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
+#include "minifier/probe_exec.h"
 #include "tracer/tracer.h"
 
 #define BUILD_DEFAULT_SECONDS 10
@@ -147,18 +148,12 @@ static void *app_main(void *arg)
 	return NULL;
 }
 
+/* /bin/sh -c CMD, or CMD split into words (checked by cmd_build before the run). */
 static char **exec_argv(const struct build_run *br, const char *cmd)
 {
-	struct strvec sv = STRVEC_INIT;
-	if (br->exec_shell) {
-		strvec_push(&sv, "/bin/sh");
-		strvec_push(&sv, "-c");
-		strvec_push(&sv, cmd);
-		return strvec_detach(&sv);
-	}
+	char **v = NULL;
 	struct pare_error err = { 0 };
-	char **v = build_parse_command(cmd, &err);
-	return v ? v : strvec_detach(&sv);
+	return probe_exec_argv(cmd, br->exec_shell, &v, &err) == 0 ? v : xcalloc(1, sizeof(char *));
 }
 
 /* One --exec command, traced by a tracer of its own. ptrace wants one thread to seize the process and
