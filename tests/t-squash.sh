@@ -215,6 +215,22 @@ check_status "bad --tag is a usage error" 2 "$PARE" squash "$T/docker-save.tar" 
 check_status "missing image is a usage error" 2 "$PARE" squash
 check "--help" bash -c "$PARE squash --help | grep -q -- --compress"
 
+# An archive of two images: --ref picks one; without it the error names them.
+two_images() {
+	python3 "$ROOT/tests/mkimage.py" - "$T/two.tar" <<-'EOF' || return 1
+		{"format": "docker", "images": [
+		  {"tags": ["one:1"], "layers": [{"entries": [{"path": "one", "content": "1"}]}]},
+		  {"tags": ["two:2"], "layers": [{"entries": [{"path": "two", "content": "2"}]}]}]}
+	EOF
+	"$PARE" squash "$T/two.tar" -o "$T/two-sq.tar" 2>"$T/two.err"
+	[ $? = 1 ] && grep -q "one:1" "$T/two.err" && grep -q "two:2" "$T/two.err" && [ ! -e "$T/two-sq.tar" ] || return 1
+	"$PARE" squash -q "$T/two.tar" --ref two:2 -o "$T/two-sq.tar" &&
+		tar -xOf "$T/two-sq.tar" manifest.json | grep -q '"RepoTags":\["two.squashed:2"\]' &&
+		skopeo copy -q "oci-archive:$T/two-sq.tar" "oci:$T/two-oci:t" && umoci unpack --image "$T/two-oci:t" "$T/two-b" >/dev/null &&
+		[ "$(cat "$T/two-b/rootfs/two")" = 2 ] && [ ! -e "$T/two-b/rootfs/one" ]
+}
+check "--ref picks one image of several; without it the error lists them" two_images
+
 atomic() {
 	mkdir -p "$T/atomic"
 	head -c 3000000 "$T/docker-save.tar" >"$T/atomic/truncated.tar"
