@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Formats one bench/run.sh row from `pare build --report` JSON and the measured numbers.
+
+  report.py REPORT NAME ORIG_BYTES SLIM_BYTES SLIM_ENTRIES WALL_S PEAK_RSS_KB CHECK BASELINE_S
+      prints two lines: the samples-table row and the overhead-table row
+  report.py --header | --base-header
+      prints the header of either table
+"""
+import json
+import sys
+
+PHASES = ["unpack", "run", "probes", "minify", "write"]
+APP_PHASES = ["run", "probes"]  # the time the application itself was running
+
+
+def find_phases(node):
+    """The report's per-phase times in seconds: the first object holding two or more phase names."""
+    if isinstance(node, dict):
+        hits = [k for k in node if k.split("_")[0] in PHASES and isinstance(node[k], (int, float))]
+        if len(hits) >= 2:
+            out = {}
+            for k in hits:
+                v = float(node[k])
+                out[k.split("_")[0]] = v / 1000 if k.endswith("_ms") else v
+            return out
+        for v in node.values():
+            found = find_phases(v)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for v in node:
+            found = find_phases(v)
+            if found:
+                return found
+    return None
+
+
+def mb(n):
+    return f"{n / 1e6:.1f} MB"
+
+
+def main(argv):
+    if argv[1:] == ["--header"]:
+        print("| sample | original | slim | ratio | entries kept | " + " | ".join(PHASES) +
+              " (s) | total (s) | pare peak RSS | slim check |")
+        print("|---|---:|---:|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|:---:|")
+        return
+    if argv[1:] == ["--base-header"]:
+        print("| sample | pare build (s) | app running (s) | pare beyond the app (s) | "
+              "baseline tar -xf + tar -cf (s) | overhead / baseline |")
+        print("|---|---:|---:|---:|---:|---:|")
+        return
+    report, name, ob, sb, se, wall, rss, check, base = argv[1:]
+    ob, sb, se, wall, rss, base = int(ob), int(sb), int(se), float(wall), int(rss), float(base)
+    try:
+        with open(report) as f:
+            phases = find_phases(json.load(f)) or {}
+    except (OSError, ValueError):
+        phases = {}
+    cells = [f"{phases[p]:.2f}" if p in phases else "-" for p in PHASES]
+    rss_cell = f"{rss / 1024:.0f} MB" if rss else "-"
+    print(f"| {name} | {mb(ob)} | {mb(sb)} | {ob / sb:.1f}x | {se} | " + " | ".join(cells) +
+          f" | {wall:.1f} | {rss_cell} | {check} |")
+    if any(p in phases for p in APP_PHASES):
+        app = sum(phases.get(p, 0.0) for p in APP_PHASES)
+        beyond = wall - app
+        ratio = f"{beyond / base:.2f}x" if base > 0 else "-"
+        print(f"| {name} | {wall:.2f} | {app:.2f} | {beyond:.2f} | {base:.2f} | {ratio} |")
+    else:
+        print(f"| {name} | {wall:.2f} | - | - | {base:.2f} | - (no phase times in the report) |")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `make bench`: slims every sample with `pare build` and prints one markdown table (one row per
+# sample), then the baseline of the physical work and pare's overhead over it, then the tracer
+# workloads (bench/tracer.sh). Not a test: it measures; it fails only when something breaks.
+#   bench/run.sh [SAMPLE...]        (default: every sample)
+# Columns: original and slim size (sum of file sizes, as `docker images` counts), ratio, entries
+# kept, time per phase of `pare build` (from its --report JSON), pare's peak RSS (VmHWM of pare's own
+# processes; the application's memory is not counted), whether the slim image passes the sample's
+# check (run with `pare run`, and with docker too when a dockerd answers).
+# Baseline: `tar -xf` of every layer of the original into a directory plus `tar -cf` of the slim
+# rootfs; overhead = pare build's wall time minus the time the application itself ran (its run and
+# probe phases), divided by that baseline (goal: 1.5x or less).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/samples/lib.sh"
+BUILD=${BUILD:-build}
+PARE="$ROOT/$BUILD/pare"
+[ -x "$PARE" ] || { echo "bench: $PARE is missing: run make" >&2; exit 1; }
+W=$(mktemp -d "${TMPDIR:-/var/tmp}/pare-bench.XXXXXX")
+trap 'pare_run_stop; rm -rf "$W"' EXIT
+samples=("$@")
+[ ${#samples[@]} -gt 0 ] || mapfile -t samples < <("$ROOT/samples/build.sh" --list)
+use_docker=0
+docker info >/dev/null 2>&1 && use_docker=1
+log() { echo "bench: $*" >&2; }
+
+# peak_rss PID OUTFILE: until PID exits, records the highest VmHWM (kB) of PID and of its
+# descendants that run the pare binary (the application's processes are not pare).
+peak_rss() {
+	local pid=$1 out=$2 max=0 p v
+	local exe
+	exe=$(readlink -f "$PARE")
+	while kill -0 "$pid" 2>/dev/null; do
+		for p in $pid $(pgrep -P "$pid" 2>/dev/null) $(pgrep -g "$(ps -o pgid= "$pid" | tr -d ' ')" 2>/dev/null); do
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] || continue
+			v=$(awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null)
+			[ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+		done
+		echo "$max" >"$out"
+		sleep 0.1
+	done
+}
+
+now() { date +%s.%N; }
+# manifest_layers DIR: the layer paths of an unpacked docker-archive, in order.
+manifest_layers() {
+	python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$1/manifest.json"
+}
+
+rows=() base_rows=() failed=0
+for s in "${samples[@]}"; do
+	log "$s: building the sample image (cached)"
+	fat=$("$ROOT/samples/build.sh" "$s") || { rows+=("| $s | build of the sample failed | | | | | | FAIL |"); failed=1; continue; }
+	sample_options "$s"
+	slim="$W/$s.slim.tar" report="$W/$s.report.json"
+	log "$s: pare build"
+	t0=$(now)
+	"$PARE" build "$fat" -o "$slim" --report "$report" --quiet "${SAMPLE_OPTIONS[@]}" >"$W/$s.build.log" 2>&1 &
+	bpid=$!
+	peak_rss "$bpid" "$W/$s.rss" &
+	rpid=$!
+	wait "$bpid"
+	rc=$?
+	t1=$(now)
+	wait "$rpid"
+	if [ $rc -ne 0 ] || [ ! -f "$slim" ]; then
+		log "$s: pare build failed: $(tail -3 "$W/$s.build.log")"
+		rows+=("| $s | pare build failed (exit $rc) | | | | | | FAIL |")
+		failed=1
+		continue
+	fi
+	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+
+	log "$s: checking the slim image"
+	check=pass
+	if pare_run_start "$PARE" "$slim" "$W/$s.run.log" && pare_run_check "$s" >"$W/$s.check.log" 2>&1; then :; else check=FAIL; fi
+	pare_run_stop
+	if [ $use_docker = 1 ] && [ $check = pass ]; then
+		ref=$(docker load -i "$slim" 2>/dev/null | sed -n 's/^Loaded image: //p; s/^Loaded image ID: //p' | tail -1)
+		if [ -z "$ref" ] || ! docker_run_check "$s" "$ref" >>"$W/$s.check.log" 2>&1; then check=FAIL; fi
+		[ -n "$ref" ] && docker rmi -f "$ref" >/dev/null 2>&1
+	fi
+	[ $check = pass ] || { failed=1; log "$s: slim check failed:"; grep -v '^ok' "$W/$s.check.log" | head -10 >&2; }
+
+	log "$s: baseline (tar -xf of the layers, tar -cf of the slim rootfs)"
+	mkdir -p "$W/x" "$W/fs" "$W/y" "$W/slimfs"
+	tar -xf "$fat" -C "$W/x" # the outer archive is not part of the physical work
+	tb0=$(now)
+	for l in $(manifest_layers "$W/x"); do tar -xf "$W/x/$l" -C "$W/fs"; done
+	tb1=$(now)
+	tar -xf "$slim" -C "$W/y"
+	for l in $(manifest_layers "$W/y"); do tar -xf "$W/y/$l" -C "$W/slimfs"; done
+	tb2=$(now)
+	tar -cf "$W/slimfs.tar" -C "$W/slimfs" .
+	tb3=$(now)
+	rm -rf "$W/x" "$W/fs" "$W/y" "$W/slimfs" "$W/slimfs.tar"
+	base=$(awk -v a="$tb0" -v b="$tb1" -v c="$tb2" -v d="$tb3" 'BEGIN {printf "%.2f", (b - a) + (d - c)}')
+
+	read -r fb _ < <("$ROOT/samples/imgsize.py" "$fat")
+	read -r sb sf < <("$ROOT/samples/imgsize.py" "$slim")
+	rss=$(cat "$W/$s.rss" 2>/dev/null || echo 0)
+	row=$(python3 "$ROOT/bench/report.py" "$report" "$s" "$fb" "$sb" "$sf" "$wall" "$rss" "$check" "$base")
+	rows+=("${row%%$'\n'*}")
+	base_rows+=("${row#*$'\n'}")
+	rm -f "$slim"
+done
+
+echo
+echo "### Samples ($(date -u +%Y-%m-%d), $(nproc) cores $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(free -g | awk '/^Mem/ {print $2}') GB, Linux $(uname -r))"
+echo
+python3 "$ROOT/bench/report.py" --header
+printf '%s\n' "${rows[@]}"
+echo
+echo "### pare build overhead over the physical work"
+echo
+python3 "$ROOT/bench/report.py" --base-header
+printf '%s\n' "${base_rows[@]}"
+echo
+echo "check: the slim image passes samples/NAME/check under \`pare run\`$([ $use_docker = 1 ] && echo ' and under `docker run`')."
+
+if [ -x "$ROOT/bench/tracer.sh" ]; then
+	echo
+	echo "### Tracer overhead (bench/tracer.sh)"
+	echo
+	BUILD=$BUILD "$ROOT/bench/tracer.sh" || failed=1
+else
+	echo
+	echo "(bench/tracer.sh is not there yet: no tracer workloads)"
+fi
+exit $failed

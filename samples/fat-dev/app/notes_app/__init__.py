@@ -1,0 +1,1 @@
+"""notes_app: the fat-dev sample's small web app."""
