@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 PARE="$ROOT/$BUILD/pare"
 [ -x "$PARE" ] || { echo "bench: $PARE is missing: run make" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/var/tmp}/pare-bench.XXXXXX")
+W=$(mktemp -d "${TMPDIR:-/var/tmp}/parebench.XXXXXX")
 trap 'pare_run_stop; rm -rf "$W"' EXIT
 samples=("$@")
 [ ${#samples[@]} -gt 0 ] || mapfile -t samples < <("$ROOT/samples/build.sh" --list)

@@ -8,7 +8,7 @@
 # image builders do); layer 2 holds the application files (and whiteouts for REMOVE). The image is
 # assembled with umoci and written with skopeo: a docker-archive that docker 20.10 loads, or an
 # oci-archive. The archive is cached under $PARE_SAMPLES_CACHE (default /var/cache/pare-samples, which
-# `make clean` leaves alone), keyed by a hash of this script, the recipe and the sample's files; it is
+# `make clean` leaves alone), keyed by a hash of the recipe and the sample's files; it is
 # built under a temporary name and renamed, under a per-sample lock, so concurrent callers are safe.
 # --path prints the cached path without building (exit 1 when it is not built yet).
 set -euo pipefail
@@ -16,6 +16,8 @@ set -euo pipefail
 SAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${PARE_SAMPLES_CACHE:-/var/cache/pare-samples}
 SUITE=bookworm
+# Part of the cache key: bump it when a change here changes the images built.
+IMAGE_FORMAT=1
 
 usage() { sed -n '4,5p' "$0" | sed 's/^#  //' >&2; exit 2; }
 die() { echo "samples/build.sh: $*" >&2; exit 1; }
@@ -38,8 +40,8 @@ dir="$SAMPLES/$name"
 [ -f "$dir/recipe" ] || die "no sample '$name' (samples: $(echo $("$0" --list)))"
 case $format in docker-archive) ext=tar ;; oci-archive) ext=oci.tar ;; *) usage ;; esac
 
-# The key covers everything that shapes the image: this script, the recipe and every file of the sample.
-key=$( (sha256sum <"$0"; cd "$dir" && find . -type f ! -name check ! -name pare-options -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+# The key covers everything that shapes the image: IMAGE_FORMAT, the recipe and the sample's files.
+key=$( (echo "$IMAGE_FORMAT $SUITE"; cd "$dir" && find . -type f ! -name check ! -name pare-options -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
 out="$CACHE/$name-$key.$ext"
 if [ $path_only = 1 ]; then echo "$out"; [ -f "$out" ]; exit; fi
 [ -f "$out" ] && { echo "$out"; exit 0; }
@@ -67,7 +69,8 @@ host_build() { :; }
 # shellcheck disable=SC1091
 . "$dir/recipe"
 
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/pare-sample-$name.XXXXXX")
+# Not named pare-*: pare reaps stale pare-* directories under $TMPDIR.
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/paresample.$name.XXXXXX")
 trap 'rm -rf "$work"; rm -f "$out.tmp.$$"' EXIT
 log() { echo "samples/build.sh: $name: $*" >&2; }
 

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 PARE="$ROOT/$BUILD/pare"
 NAME=${1:-python-http}
-OUT=${PARE_DEMO_DIR:-${TMPDIR:-/var/tmp}/pare-demo}
+OUT=${PARE_DEMO_DIR:-${TMPDIR:-/var/tmp}/paredemo}
 mkdir -p "$OUT"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "demo: $*" >&2; exit 1; }
