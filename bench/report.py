@@ -9,8 +9,10 @@
 import json
 import sys
 
-PHASES = ["unpack", "run", "probes", "minify", "write"]
-APP_PHASES = ["run", "probes"]  # the time the application itself was running
+PHASES = ["read", "unpack", "run", "probes", "stop", "minify", "write"]
+# The time the application itself was running: pare build's "run" phase includes its probes; "stop"
+# (the application's shutdown), when the report has it, too.
+APP_PHASES = ["run", "stop"]
 
 
 def find_phases(node):
@@ -41,8 +43,8 @@ def mb(n):
 
 def main(argv):
     if argv[1:] == ["--header"]:
-        print("| sample | original | slim | ratio | entries kept | " + " | ".join(PHASES) +
-              " (s) | total (s) | pare peak RSS | slim check |")
+        print("| sample | original | slim | ratio | files kept | " + " | ".join(p + " (s)" for p in PHASES) +
+              " | pare build (s) | pare peak RSS | slim check |")
         print("|---|---:|---:|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|:---:|")
         return
     if argv[1:] == ["--base-header"]:
@@ -54,9 +56,13 @@ def main(argv):
     ob, sb, se, wall, rss, base = int(ob), int(sb), int(se), float(wall), int(rss), float(base)
     try:
         with open(report) as f:
-            phases = find_phases(json.load(f)) or {}
+            rep = json.load(f)
     except (OSError, ValueError):
-        phases = {}
+        rep = {}
+    phases = find_phases(rep.get("phases", rep)) or {}
+    kept = rep.get("totals", {}).get("kept_files")
+    if isinstance(kept, int):
+        se = kept
     cells = [f"{phases[p]:.2f}" if p in phases else "-" for p in PHASES]
     rss_cell = f"{rss / 1024:.0f} MB" if rss else "-"
     print(f"| {name} | {mb(ob)} | {mb(sb)} | {ob / sb:.1f}x | {se} | " + " | ".join(cells) +

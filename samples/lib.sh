@@ -81,17 +81,46 @@ pare_run_check() {
 	in_netns "$SAMPLES_DIR/$1/check" "127.0.0.1:$port"
 }
 
-# pare_run_stop: stops the `pare run` started by pare_run_start (SIGTERM, then SIGKILL after 20 s).
+# container_init_pid PID: the descendant of PID that is PID 1 of its own PID namespace.
+container_init_pid() {
+	local p kids queue=("$1")
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		if awk '/^NSpid:/ {exit !(NF > 2 && $NF == 1)}' "/proc/$p/status" 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		kids=$(cat /proc/"$p"/task/*/children 2>/dev/null) || true
+		# shellcheck disable=SC2206
+		queue+=($kids)
+	done
+	return 1
+}
+
+# _wait_gone PID TENTHS: waits until PID is gone; returns 1 if it is still there.
+_wait_gone() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pare_run_stop: stops the `pare run` started by pare_run_start the way `docker stop` would: SIGTERM
+# (pare run forwards it), a grace of STOP_GRACE seconds (default 5), then SIGKILL to the container's
+# PID 1, after which pare run cleans up and exits. SIGKILL to pare itself only as a last resort.
 pare_run_stop() {
 	[ -n "${RUN_PID:-}" ] || return 0
-	kill -TERM "$RUN_PID" 2>/dev/null
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$RUN_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -KILL "$RUN_PID" 2>/dev/null
-	wait "$RUN_PID" 2>/dev/null
+	local init
+	init=$(container_init_pid "$RUN_PID") || init=
+	kill -TERM "$RUN_PID" 2>/dev/null || true
+	if ! _wait_gone "$RUN_PID" $((${STOP_GRACE:-5} * 10)); then
+		[ -n "$init" ] && kill -KILL "$init" 2>/dev/null
+		_wait_gone "$RUN_PID" 300 || kill -KILL "$RUN_PID" 2>/dev/null || true
+	fi
+	wait "$RUN_PID" 2>/dev/null || true
 	RUN_PID=
 }
 
