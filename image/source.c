@@ -323,6 +323,10 @@ int source_open(const char *input, struct image_source **out, struct pare_error 
 		pare_error_errno(err, "opening '%s'", is_stdin ? "standard input" : input);
 		goto fail;
 	}
+	if (is_stdin && isatty(fd)) {
+		pare_error_set(err, 0, "standard input is a terminal, not an image archive");
+		goto fail;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		s->is_dir = true;
 		s->fd = steal_fd(&fd);
