@@ -190,6 +190,30 @@ out:
 	return ret;
 }
 
+/* The directory that will hold the output (and its temporary name) must exist and be writable:
+ * found out before the layer is written, not after. */
+static int check_parent_dir(const char *output, struct pare_error *err)
+{
+	cleanup_free char *copy = xstrdup(output);
+	size_t len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *dir = ".";
+	if (slash) {
+		slash[slash == copy ? 1 : 0] = '\0';
+		dir = copy;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return pare_error_errno(err, "output directory '%s'", dir);
+	if (!S_ISDIR(st.st_mode))
+		return pare_error_set(err, ENOTDIR, "output directory '%s' is not a directory", dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return pare_error_errno(err, "output directory '%s'", dir);
+	return 0;
+}
+
 /* Refuse to replace the input or a directory. */
 static int check_archive_target(const struct image *img, const char *output, struct pare_error *err)
 {
@@ -347,6 +371,8 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 
 	if (opts->format == IMAGE_WRITE_OCI_DIR ? check_oci_dir_target(opts->output, err) < 0
 	    : !to_stdout && check_archive_target(img, opts->output, err) < 0)
+		return -1;
+	if (!to_stdout && check_parent_dir(opts->output, err) < 0)
 		return -1;
 
 	struct image_tag tag;
