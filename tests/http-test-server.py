@@ -2,8 +2,10 @@
 """A small HTTP server for the HTTP prober's tests (tests/unit/test_probe_http.c): a fixed site with
 pages, a stylesheet, redirects, a link chain, many links, a 500 and a POST endpoint. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
-Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage]"""
+With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem.
+Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--tls=DIR]"""
 import socket
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -12,6 +14,7 @@ port, log = int(sys.argv[1]), sys.argv[2]
 args = sys.argv[3:]
 v6 = "--v6" in args
 garbage = "--garbage" in args
+tls = next((a[6:] for a in args if a.startswith("--tls=")), None)
 delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
 
 HTML = "text/html; charset=utf-8"
@@ -98,4 +101,9 @@ if garbage:
             f.write("RAW connection\n")
         c.sendall(b"-ERR this is not HTTP\r\n")
         c.close()
-Server(("::1" if v6 else "127.0.0.1", port), Handler).serve_forever()
+server = Server(("::1" if v6 else "127.0.0.1", port), Handler)
+if tls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls + "/cert.pem", tls + "/key.pem")
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

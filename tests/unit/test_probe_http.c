@@ -315,6 +315,32 @@ TEST(probe_http_non_http_port)
 	server_stop(&s);
 }
 
+TEST(probe_http_tls_port_is_probed_over_https)
+{
+	/* A port that answers plain HTTP with a failed TLS handshake is retried, and crawled, over HTTPS. */
+	const char *dir = unit_tmpdir();
+	cleanup_free char *gen = xasprintf("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 "
+					   "-keyout %s/key.pem -out %s/cert.pem >/dev/null 2>&1", dir, dir);
+	CHECK_INT(system(gen), 0);
+	cleanup_free char *arg = xasprintf("--tls=%s", dir);
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, arg), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	o.max_depth = 1;
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n_failed, 0);
+	const struct probe_http_result *root = find(&r, "GET", "https://127.0.0.1:18080/");
+	CHECK(root && root->status == 200);
+	CHECK(find(&r, "GET", "https://127.0.0.1:18080/a.html") != NULL);
+	CHECK_INT(count_prefix(&r, "https://127.0.0.1:18080/"), r.n);
+	CHECK(server_saw(&s, "GET /a.html"));
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
 static void on_done(void *data)
 {
 	*(int *)data = 1;
