@@ -183,22 +183,20 @@ int cmd_squash(int argc, char **argv)
 	struct image_write_result res = { 0 };
 	cleanup_free char *default_tag = NULL;
 	int status = 1;
+	struct image_write_opts wo = {
+		.output = output,
+		.format = format,
+		.compression = comp,
+		.created_by = "pare squash",
+		.result = &res,
+	};
 
 	handle_signals();
 	if (image_open(input, ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
 		goto out;
-	if (!tag)
-		tag = default_tag = image_tag_default(img, ".squashed");
-	struct image_write_opts wo = {
-		.output = output,
-		.format = format,
-		.compression = comp,
-		.tag = tag,
-		.created_by = "pare squash",
-		.result = &res,
-	};
+	wo.tag = tag ? tag : (default_tag = image_tag_default(img, ".squashed"));
 	if (image_write(img, idx, &wo, &err) < 0)
 		goto out;
 	char b1[32], b2[32];
