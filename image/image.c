@@ -42,10 +42,20 @@ int image_open(const char *input, const char *ref, struct image **out, struct pa
 	if (source_open(input, &img->src, err) < 0 || image_load_manifest(img, ref, err) < 0 ||
 	    locate_layers(img, err) < 0) {
 		image_free(img);
+		image_error_clean(err);
 		return -1;
 	}
 	*out = img;
 	return 0;
+}
+
+void image_error_clean(struct pare_error *err)
+{
+	if (!err)
+		return;
+	for (char *p = err->msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 void image_free(struct image *img)

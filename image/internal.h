@@ -62,6 +62,9 @@ void blob_stream_free(struct blob_stream *b);
 int source_read_json(struct image_source *s, const char *name, const char *what, const char *want_digest,
 		     int64_t want_size, json_t **out, char digest[SHA256_DIGEST_STR], struct pare_error *err);
 
+/* Make err->msg one printable line: control characters (from names in the image) become '?'. */
+void image_error_clean(struct pare_error *err);
+
 /* manifest.c: pick the image in the source and fill img's config, config_digest, layers, ref. */
 int image_load_manifest(struct image *img, const char *ref, struct pare_error *err);
 /* The host's architecture as OCI names it ("amd64", "arm64", ...). */

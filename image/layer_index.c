@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "image/index_internal.h"
+#include "image/internal.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
@@ -192,6 +193,7 @@ int layer_index_build(struct image *img, struct layer_index **out, struct pare_e
 	for (size_t i = 0; i < img->n_layers; i++) {
 		if (read_layer(idx, img, i, err) < 0) {
 			layer_index_free(idx);
+			image_error_clean(err);
 			return -1;
 		}
 	}

@@ -96,7 +96,7 @@ static int fail(struct layer_reader *r, struct archive *a, struct pare_error *er
 	return pare_error_prefix(err, "reading %s", r->what);
 }
 
-int layer_reader_open(struct image *img, size_t layer, struct layer_reader **out, struct pare_error *err)
+static int reader_open(struct image *img, size_t layer, struct layer_reader **out, struct pare_error *err)
 {
 	if (layer >= img->n_layers)
 		return pare_error_set(err, 0, "no layer %zu", layer);
@@ -181,7 +181,7 @@ static int verify(struct layer_reader *r, struct pare_error *err)
 	return 0;
 }
 
-int layer_reader_next(struct layer_reader *r, struct archive_entry **entry, struct pare_error *err)
+static int reader_next(struct layer_reader *r, struct archive_entry **entry, struct pare_error *err)
 {
 	if (r->done)
 		return pare_error_set(err, 0, "%s: read past its end", r->what);
@@ -193,7 +193,7 @@ int layer_reader_next(struct layer_reader *r, struct archive_entry **entry, stru
 	return fail(r, r->tar, err);
 }
 
-ssize_t layer_reader_read(struct layer_reader *r, void *buf, size_t n, struct pare_error *err)
+static ssize_t reader_read(struct layer_reader *r, void *buf, size_t n, struct pare_error *err)
 {
 	if (r->done)
 		return 0;
@@ -201,6 +201,31 @@ ssize_t layer_reader_read(struct layer_reader *r, void *buf, size_t n, struct pa
 	if (got < 0)
 		return fail(r, r->tar, err);
 	return got;
+}
+
+/* The public entry points make every message one printable line (names come from the image). */
+int layer_reader_open(struct image *img, size_t layer, struct layer_reader **out, struct pare_error *err)
+{
+	int rc = reader_open(img, layer, out, err);
+	if (rc < 0)
+		image_error_clean(err);
+	return rc;
+}
+
+int layer_reader_next(struct layer_reader *r, struct archive_entry **entry, struct pare_error *err)
+{
+	int rc = reader_next(r, entry, err);
+	if (rc < 0)
+		image_error_clean(err);
+	return rc;
+}
+
+ssize_t layer_reader_read(struct layer_reader *r, void *buf, size_t n, struct pare_error *err)
+{
+	ssize_t rc = reader_read(r, buf, n, err);
+	if (rc < 0)
+		image_error_clean(err);
+	return rc;
 }
 
 void layer_reader_free(struct layer_reader *r)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "image/index_internal.h"
+#include "image/internal.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
@@ -91,5 +92,8 @@ int layer_index_resolve(const struct layer_index *idx, const char *path, bool no
 			void (*on_link)(const struct fs_entry *link, void *data), void *data,
 			struct pare_error *err)
 {
-	return index_resolve(idx, path, nofollow, resolved, on_link, data, err);
+	int rc = index_resolve(idx, path, nofollow, resolved, on_link, data, err);
+	if (rc < 0)
+		image_error_clean(err);
+	return rc;
 }

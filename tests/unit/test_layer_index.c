@@ -373,3 +373,13 @@ TEST(index_tar_dialects_and_aufs_metadata)
 		done(&b);
 	}
 }
+
+TEST(index_errors_are_one_printable_line)
+{
+	struct built b;
+	int rc = build(&b, "[" L("{\"path\": \"x\\ny\\u001b[31m/../../../z\", \"content\": \"x\"}") "]");
+	CHECK_INT(rc, -1);
+	CHECK(strchr(b.err.msg, '\n') == NULL && strchr(b.err.msg, '\033') == NULL);
+	CHECK(strstr(b.err.msg, "x?y?[31m") != NULL);
+	done(&b);
+}
