@@ -240,6 +240,28 @@ atomic() {
 	[ $rc = 1 ] && [ "$(wc -l <"$T/atomic/err")" = 1 ] && [ "$(ls -A "$T/atomic")" = "$(printf 'err\ntruncated.tar')" ]
 }
 check "a corrupt input fails with one line, exit 1, and leaves no output or temporary file" atomic
+# Killed while sending the archive (the reader of -o - never reads, so pare blocks in a pipe write
+# once the layer is complete): the SIGTERM handler removes the spooled layer and pare's temp dir.
+interrupted() {
+	mkdir -p "$T/itmp"
+	mkfifo "$T/ififo"
+	TMPDIR=$T/itmp "$PARE" squash -q "$T/docker-save.tar" -o - >"$T/ififo" &
+	local pid=$! i w=
+	exec 7<"$T/ififo"
+	for i in $(seq 1 600); do
+		w=$(cat /proc/$pid/wchan 2>/dev/null)
+		case $w in *pipe_write*) break ;; esac
+		sleep 0.1
+	done
+	ls -A "$T"/itmp/pare-*/
+	kill -TERM $pid
+	wait $pid
+	local rc=$?
+	exec 7<&-
+	echo "wchan $w, exit $rc, left: $(ls -A "$T/itmp")"
+	[ $rc = 143 ] && [ -z "$(ls -A "$T/itmp")" ]
+}
+check "SIGTERM while writing leaves no temporary file" interrupted
 check_status "the input is refused as output" 1 "$PARE" squash "$T/docker-save.tar" -o "$T/docker-save.tar"
 check "an existing output file is replaced" bash -c "echo old >$T/exists.tar && $PARE squash -q $T/docker-save.tar -o $T/exists.tar --tag $N-sq:docker-save && cmp $T/exists.tar $SQ"
 
