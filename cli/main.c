@@ -12,6 +12,7 @@
 static const struct pare_command commands[] = {
 	/* name       function       summary */
 	{ "build", cmd_build, "run an image under the tracer and probes, write a slim image of what it needs" },
+	{ "profile", cmd_profile, "run an image traced and write the files it used (profile JSON)" },
 	{ "run", cmd_run, "run an image's entrypoint in its own namespaces, like docker run" },
 	{ "squash", cmd_squash, "flatten an image into one layer with the same filesystem and config" },
 	{ "xray", cmd_xray, "show what is in an image: layers, largest files, waste, caches, build tools" },

@@ -181,9 +181,10 @@ void loop_run(struct tracer *t)
 {
 	struct event ev;
 	alarm_fired = pending_signal = 0;
-	if (t->opts.timeout)
+	if (t->opts.own_signals && t->opts.timeout)
 		alarm(t->opts.timeout);
 	while (next_event(t, &ev))
 		dispatch(t, &ev);
-	alarm(0);
+	if (t->opts.own_signals)
+		alarm(0);
 }

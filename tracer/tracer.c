@@ -83,6 +83,8 @@ int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err)
 		return pare_error_errno(err, "ptrace: attaching to process %d", (int)pid);
 	t->main_pid = pid;
 	tracer_note_tracee(t, pid);
+	if (tracer_ensure_root(t, pid) < 0)
+		return pare_error_errno(err, "opening the root of process %d", (int)pid);
 	return 0;
 }
 
@@ -92,10 +94,10 @@ int tracer_run(struct tracer *t, int *status, struct pare_error *err)
 	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
 	struct sigaction sa = { .sa_handler = loop_on_signal }, old[4];
 	sigemptyset(&sa.sa_mask); /* no SA_RESTART: waitpid must return to forward them */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; t->opts.own_signals && i < 4; i++)
 		sigaction(forwarded[i], &sa, &old[i]);
 	loop_run(t);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; t->opts.own_signals && i < 4; i++)
 		sigaction(forwarded[i], &old[i], NULL);
 	fan_stop(t);
 
@@ -142,7 +144,9 @@ int tracer_trace_command(char *const argv[], const struct tracer_options *opts, 
 		close(pipefd[0]);
 		return pare_error_set(err, 0, "the traced child did not start");
 	}
-	struct tracer *t = tracer_new(opts);
+	struct tracer_options o = *opts;
+	o.own_signals = true;
+	struct tracer *t = tracer_new(&o);
 	if (tracer_seize(t, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

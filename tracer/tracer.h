@@ -3,7 +3,7 @@
  *
  * Use with the runtime (runtime/runtime.h hooks):
  *   child_before_exec: tracer_child_setup()       (in the container's PID 1, before exec)
- *   parent_started:    tracer_seize(t, pid)       (PID 1 exists and is blocked)
+ *   parent_ready:      tracer_seize(t, pid)       (PID 1 is set up, in its root, and waits)
  *   parent_wait:       tracer_run(t, &status)     (replaces waitpid: runs until every tracee is gone)
  * or on the host: tracer_trace_command(). */
 #ifndef PARE_TRACER_H
@@ -21,6 +21,9 @@ struct tracer_options {
 	unsigned timeout;    /* seconds, 0 for none: then stop_signal, and SIGKILL after grace seconds */
 	int stop_signal;     /* default SIGTERM */
 	unsigned grace;      /* default 10 */
+	/* tracer_run handles SIGINT/SIGTERM/SIGHUP (forwarded) and SIGALRM (timeout) itself; leave it false
+	 * when the runtime does both (its handlers use SA_RESTART, so the loop keeps waiting). */
+	bool own_signals;
 };
 
 struct tracer;
@@ -30,10 +33,13 @@ void tracer_free(struct tracer *t);
 /* In the traced process, before exec: install the seccomp filter. */
 int tracer_child_setup(struct pare_error *err);
 /* Attach to pid (the process that will call tracer_child_setup and exec): PTRACE_SEIZE with every
- * option the tracer needs. Must be called by the thread that calls tracer_run. */
+ * option the tracer needs, and take its root (/proc/PID/root: call it once the process is in its
+ * final root, e.g. from the runtime's parent_ready hook), where fanotify marks its filesystem.
+ * Must be called by the thread that calls tracer_run. */
 int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err);
 /* The event loop: until every traced process is gone. *status receives the wait status of the seized
- * process. SIGINT, SIGTERM and SIGHUP received meanwhile are forwarded to it. */
+ * process. With own_signals, SIGINT, SIGTERM and SIGHUP received meanwhile are forwarded to it and
+ * the timeout is enforced. */
 int tracer_run(struct tracer *t, int *status, struct pare_error *err);
 /* The profile so far (owned by the tracer), or handed out with tracer_steal_profile. */
 struct profile *tracer_profile(struct tracer *t);
