@@ -2,7 +2,8 @@
  * accesses below BASE and prints each one, so the profile can be checked against what it did.
  *
  *   tracee BASE              every access below (fixtures made by tracee --setup BASE)
- *   tracee --setup BASE      create the fixtures (files, symlinks, the #! script)
+ *   tracee --setup DIR [BASE]  create the fixtures in DIR (files, symlinks, the #! script), for use
+ *                            as BASE (default DIR) when DIR is copied into an image
  *   tracee --vforked BASE    (internal) the program a vfork child execs
  *   tracee SCRIPT            (internal) as the #! interpreter of BASE/bin/hello.sh
  *
@@ -52,7 +53,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	}
 }
 
-static int setup(void)
+static int setup(const char *image_base)
 {
 	const char *dirs[] = { "dir", "cwd", "list", "bin", NULL };
 	for (int i = 0; dirs[i]; i++)
@@ -63,7 +64,7 @@ static int setup(void)
 	for (int i = 0; files[i]; i++)
 		write_file(at(files[i]), "x\n", 0644);
 	char abs[512];
-	snprintf(abs, sizeof(abs), "%s/chain2", base);
+	snprintf(abs, sizeof(abs), "%s/chain2", image_base);
 	if (symlink(abs, at("chain1")) < 0 || symlink("target", at("chain2")) < 0 || symlink("target", at("link")) < 0)
 		return perror("symlink"), 1;
 	char script[600];
@@ -202,9 +203,9 @@ static int run_all(void)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--setup")) {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--setup")) {
 		base = argv[2];
-		return setup();
+		return setup(argc == 4 ? argv[3] : argv[2]);
 	}
 	if (argc == 3 && !strcmp(argv[1], "--vforked")) {
 		base = argv[2];
