@@ -158,9 +158,9 @@ static int run_all(void)
 		return 1;
 	pid = fork();
 	if (pid == 0) {
+		pid_t parent = getpid();
 		if (fork() == 0) {
 			close(p[0]);
-			pid_t parent = getppid();
 			while (getppid() == parent) /* until its parent is gone */
 				usleep(1000);
 			did("grandchild", at("grandchild-file"), open_close(at("grandchild-file")));
