@@ -5,6 +5,7 @@
  *   tracee --setup DIR [BASE]  create the fixtures in DIR (files, symlinks, the #! script), for use
  *                            as BASE (default DIR) when DIR is copied into an image
  *   tracee --vforked BASE    (internal) the program a vfork child execs
+ *   tracee --io-uring        try io_uring_setup and print the result (ENOSYS while traced)
  *   tracee SCRIPT            (internal) as the #! interpreter of BASE/bin/hello.sh
  *
  * Built static and non-PIE, so a static buffer lies below 4 GiB for the 32-bit int 0x80 open. */
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +208,12 @@ int main(int argc, char **argv)
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--setup")) {
 		base = argv[2];
 		return setup(argc == 4 ? argv[3] : argv[2]);
+	}
+	if (argc == 2 && !strcmp(argv[1], "--io-uring")) {
+		unsigned char params[120] = { 0 }; /* struct io_uring_params */
+		long fd = syscall(SYS_io_uring_setup, 4, params);
+		printf("io_uring_setup: %s\n", fd < 0 ? strerror(errno) : "ok");
+		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "--vforked")) {
 		base = argv[2];

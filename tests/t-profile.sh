@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# pare profile: every access of the static helper (tests/helpers/tracee.c) is in the profile with the
+# right kind; the traced program's output and exit status are those of `pare run`.
+. "$(dirname "$0")/lib.sh"
+
+TRACEE="$HELPERS/tracee"
+[ -x "$TRACEE" ] || { not_ok "helper $TRACEE missing: run make helpers"; t_done; }
+
+# A tiny image: the helper as /usr/bin/tracee, /bin -> usr/bin, fixtures below /data.
+mkdir -p "$T/root/usr/bin" "$T/root/data"
+cp "$TRACEE" "$T/root/usr/bin/tracee"
+ln -s usr/bin "$T/root/bin"
+TRACEE_INTERP=/bin/tracee "$TRACEE" --setup "$T/root/data" /data
+python3 "$ROOT/tests/mkimage.py" --format oci-archive --layer "$T/root" \
+	--config '{"Entrypoint":["/usr/bin/tracee"],"Cmd":["/data"]}' "$T/img.tar" >/dev/null
+
+"$PARE" run "$T/img.tar" >"$T/run.out" 2>"$T/run.err"
+run_rc=$?
+"$PARE" profile -o "$T/p.json" "$T/img.tar" >"$T/prof.out" 2>"$T/prof.err"
+prof_rc=$?
+assert_eq "pare profile exits with the application's status" "$prof_rc" "$run_rc"
+assert_eq "the application's status is its own (3)" "$prof_rc" 3
+assert_file_eq "the application's output is unchanged under the tracer" "$T/prof.out" "$T/run.out"
+assert_file_eq "the application's stderr is unchanged under the tracer" "$T/prof.err" "$T/run.err"
+
+# has KIND PATH: the profile lists PATH with KIND ("missing" and "symlink:TARGET" too).
+has() {
+	python3 - "$T/p.json" "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+kind, path = sys.argv[2], sys.argv[3]
+if kind == "missing":
+    ok = path in d["missing"]
+elif kind.startswith("symlink:"):
+    ok = any(l["path"] == path and l["target"] == kind[8:] for l in d["symlinks"])
+else:
+    ok = any(f["path"] == path and kind in f["kinds"] and f["exists"] for f in d["files"])
+sys.exit(0 if ok else 1)
+PY
+}
+expect() { # DESC KIND PATH
+	if has "$2" "$3"; then ok "$1"; else not_ok "$1" "no $2 of $3 in the profile" "$(head -c 3000 "$T/p.json")"; fi
+}
+
+expect "open relative to a dirfd"                     open    /data/dir/file-at
+expect "the dirfd's directory"                        open    /data/dir
+expect "chdir"                                        chdir   /data/cwd
+expect "open relative to the working directory"       open    /data/cwd/file-rel
+expect "stat through two symlinks reaches the target" stat    /data/target
+expect "the chain's absolute link"                    symlink:/data/chain2 /data/chain1
+expect "the chain's relative link"                    symlink:target /data/chain2
+expect "readlink"                                     readlink /data/link
+expect "a failing open is a missing path"             missing /data/missing-file
+expect "a directory listing"                          listdir /data/list
+expect "a thread's open"                              open    /data/thread-file
+expect "a forked child's open"                        open    /data/fork-file
+expect "a vfork+exec child's open"                    open    /data/vfork-file
+expect "a grandchild that outlived its parent"        open    /data/grandchild-file
+expect "the #! script found through PATH was exec'd"  exec    /data/bin/hello.sh
+expect "the PATH search's miss"                       missing /data/nonexistent-dir/hello.sh
+expect "the #! interpreter (through /bin)"            exec    /usr/bin/tracee
+expect "the /bin -> usr/bin link of the interpreter"  symlink:usr/bin /bin
+expect "the script's interpreter ran and opened"      open    /data/script-file
+if grep -q '^int80 .* unsupported' "$T/prof.out"; then
+	skip "a 32-bit int 0x80 open" "the kernel has no i386 syscall ABI (int 0x80 faults)"
+else
+	expect "a 32-bit int 0x80 open"                   open    /data/int80-file
+fi
+
+python3 - "$T/p.json" >"$T/check.log" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "ptrace-seccomp" in d["sensors"], d["sensors"]
+procs = d["processes"]
+assert procs[0]["pid"] == 1 and procs[0]["exe"] == "/usr/bin/tracee", procs[0]
+assert any(p["argv"][1:2] == ["--vforked"] for p in procs), procs
+for f in d["files"] + [{"path": m} for m in d["missing"]]:
+    p = f["path"]
+    assert p.startswith("/") and "//" not in p and "/./" not in p and "/../" not in p, p
+    assert not p.startswith("/proc/"), p
+assert d["stats"]["exit_status"] == 3, d["stats"]
+assert d["files"] == sorted(d["files"], key=lambda f: f["path"])
+PY
+check_rc=$?
+if [ $check_rc = 0 ]; then ok "sensors, processes, normalised in-image paths, status"; else not_ok "sensors, processes, normalised in-image paths, status" "$(cat "$T/check.log")"; fi
+
+if [ "$(id -u)" = 0 ]; then
+	if python3 -c 'import json,sys; sys.exit(0 if "fanotify" in json.load(open(sys.argv[1]))["sensors"] else 1)' "$T/p.json"; then
+		ok "fanotify ran as root"
+	else
+		not_ok "fanotify ran as root" "$(cat "$T/prof.err")"
+	fi
+fi
+
+# ptrace alone sees the same accesses.
+"$PARE" profile --no-fanotify -o "$T/p2.json" "$T/img.tar" >/dev/null 2>&1
+python3 - "$T/p.json" "$T/p2.json" >"$T/check.log" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert b["sensors"] == ["ptrace-seccomp"], b["sensors"]
+pa = {f["path"] for f in a["files"] if f["path"].startswith("/data")}
+pb = {f["path"] for f in b["files"] if f["path"].startswith("/data")}
+assert pa == pb, (pa ^ pb)
+PY
+[ $? = 0 ] && ok "--no-fanotify: ptrace alone, same files" || not_ok "--no-fanotify: ptrace alone, same files" "$(cat "$T/check.log")"
+
+# No open escapes through io_uring while tracing.
+"$PARE" profile -o "$T/p3.json" "$T/img.tar" --io-uring >"$T/uring.out" 2>&1
+assert_eq "io_uring_setup fails with ENOSYS under the tracer" "$(cat "$T/uring.out")" "io_uring_setup: Function not implemented"
+
+# Tracing a command on the host.
+mkdir -p "$T/host"
+"$TRACEE" --setup "$T/host" >/dev/null
+"$PARE" profile --host -o "$T/h.json" "$TRACEE" "$T/host" >"$T/host.out" 2>&1
+assert_eq "--host: the command's status" "$?" 1  # its #! interpreter /bin/tracee does not exist on the host
+python3 - "$T/h.json" "$T/host" >"$T/check.log" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); b = sys.argv[2]
+files = {f["path"]: f["kinds"] for f in d["files"]}
+assert "open" in files[b + "/dir/file-at"], files
+assert "listdir" in files[b + "/list"], files
+assert b + "/missing-file" in d["missing"]
+PY
+[ $? = 0 ] && ok "--host traces a host command" || not_ok "--host traces a host command" "$(cat "$T/check.log")"
+
+# Bad input: one-line error, status 1, no profile written.
+(cd "$T" && "$PARE" profile -o "$T/bad.json" "$T/nonexistent.tar" >"$T/bad.out" 2>&1)
+assert_eq "a missing image: status 1" "$?" 1
+[ ! -e "$T/bad.json" ] && ok "a missing image: no profile written" || not_ok "a missing image: no profile written"
+check_status "no image: usage error" 2 "$PARE" profile
+t_done
