@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Tracer benchmark: file-heavy workloads inside an image, three ways in one run:
+#   untraced (pare run), traced (pare profile), and strace -f --seccomp-bpf -e trace=%file (pare run
+#   under strace, the same filter idea) for comparison. Prints a markdown table with the ratios.
+# Standalone: bench/tracer.sh [RUNS]   (called by `make bench`; needs root, mmdebstrap on first use)
+# Goal (issue 4): traced within 1.10x of untraced, and faster than strace.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+PARE="$PWD/$BUILD/pare"
+RUNS=${1:-${BENCH_RUNS:-5}}
+CACHE=${PARE_TEST_CACHE:-/var/cache/pare-tests}
+IMG="$CACHE/bench-python.tar"
+mkdir -p "$CACHE"
+
+if [ ! -s "$IMG" ]; then
+	echo "building $IMG (mmdebstrap, once)..." >&2
+	rootfs=$(mktemp -d "$CACHE/bench-python-rootfs.XXXXXX")
+	trap 'rm -rf "$rootfs"' EXIT
+	mmdebstrap --quiet --variant=minbase --include=python3 bookworm "$rootfs" >&2 || exit 1
+	python3 tests/mkimage.py --format oci-archive --layer "$rootfs" \
+		--config '{"Entrypoint":["/usr/bin/python3"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}' \
+		"$IMG.tmp" >&2 && mv "$IMG.tmp" "$IMG" || exit 1
+	rm -rf "$rootfs"
+	trap - EXIT
+fi
+
+IMPORTS='import sys, importlib
+skip = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "lib2to3", "ensurepip", "venv", "pydoc"}
+n = 0
+for name in sorted(sys.stdlib_module_names):
+    if name in skip or name.startswith("_"):
+        continue
+    try:
+        importlib.import_module(name)
+        n += 1
+    except Exception:
+        pass
+print(n)'
+
+out=$(mktemp -d "${TMPDIR:-/var/tmp}/paretest.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+# seconds, with nanoseconds, for one run of "$@" (output discarded; a failure aborts the bench)
+run_time() {
+	local s e
+	s=$(date +%s%N)
+	"$@" >/dev/null 2>"$out/err" || { echo "bench: failed: $* ($(tail -2 "$out/err"))" >&2; exit 1; }
+	e=$(date +%s%N)
+	echo $(((e - s) / 1000))
+}
+
+# workload name, then the pare run arguments
+bench() {
+	local name=$1; shift
+	local i u t s
+	: >"$out/u"; : >"$out/t"; : >"$out/s"
+	"$PARE" run "$@" >/dev/null 2>&1 # warm the rootfs cache
+	for ((i = 0; i < RUNS; i++)); do # interleaved, so load changes hit all three alike
+		run_time "$PARE" run "$@" >>"$out/u"
+		run_time "$PARE" profile -o "$out/p.json" "$@" >>"$out/t"
+		run_time strace -f --seccomp-bpf -e trace=%file -o /dev/null "$PARE" run "$@" >>"$out/s"
+	done
+	stops=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["seccomp_stops"])' "$out/p.json")
+	# The minimum of each is the least disturbed by other load on the machine.
+	u=$(sort -n "$out/u" | head -1); t=$(sort -n "$out/t" | head -1); s=$(sort -n "$out/s" | head -1)
+	awk -v n="$name" -v u="$u" -v t="$t" -v s="$s" -v st="$stops" 'BEGIN {
+		printf "| %s | %d | %.3f | %.3f | %.3f | **%.2fx** | %.2fx |\n", n, st, u/1e6, t/1e6, s/1e6, t/u, s/u }'
+}
+
+echo "Tracer benchmark: best of $RUNS runs each, seconds of wall time for the whole \`pare run\`/\`pare profile\`"
+echo "(container start included), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo "| workload | traced syscalls | untraced | pare profile | strace %file | profile/untraced | strace/untraced |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+bench "python3: import the standard library" "$IMG" -c "$IMPORTS"
+bench "find /usr: stat every file" --entrypoint /usr/bin/find "$IMG" /usr -xdev -printf '%s %m %p\n'
