@@ -167,6 +167,7 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 	}
 	if (row->flags & SC_MUTATES) {
 		resolver_invalidate(&t->res);
+		strmap_clear(&t->recorded, NULL);
 		t->cwd_gen++;
 	}
 	if (row->flags & SC_CHDIR)

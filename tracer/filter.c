@@ -1,6 +1,7 @@
 #include "tracer/filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -44,7 +45,10 @@ static int add_rules(scmp_filter_ctx ctx, struct raw_rule *raw, int *n_rules, st
 		const struct tracer_syscall *row = &tracer_syscalls[i];
 		int nr = seccomp_syscall_resolve_name(row->name);
 		if (nr != __NR_SCMP_ERROR) {
-			int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(i), nr, 0);
+			int r = (row->flags & SC_SKIP_EMPTY_PATH)
+					? seccomp_rule_add(ctx, SCMP_ACT_TRACE(i), nr, 1,
+							   SCMP_CMP((unsigned)row->flags_arg, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0))
+					: seccomp_rule_add(ctx, SCMP_ACT_TRACE(i), nr, 0);
 			if (r < 0) {
 				errno = -r;
 				return pare_error_errno(err, "seccomp rule for '%s'", row->name);

@@ -1,6 +1,7 @@
 /* Resolving a path the application used and recording it in the profile. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,6 +22,15 @@ void record_path(struct tracer *t, const char *abs, bool follow, unsigned kind, 
 	if (!t->res_ready)
 		return;
 	t->profile->stats.paths++;
+	struct strmap_slot *seen = NULL;
+	if (!resolved && !creates) {
+		char key[PATH_MAX + 8];
+		snprintf(key, sizeof(key), "%d%s", follow, abs);
+		seen = strmap_insert(&t->recorded, key, NULL);
+		if (((uintptr_t)seen->value & kind) == kind)
+			return;
+		seen->value = (void *)((uintptr_t)seen->value | kind);
+	}
 	struct res_result r;
 	resolver_lookup(&t->res, abs, follow, &r);
 	if (t->opts.image_only && r.mnt != t->res.root_mnt) {

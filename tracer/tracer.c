@@ -37,6 +37,7 @@ void tracer_free(struct tracer *t)
 	if (t->res_ready)
 		resolver_release(&t->res);
 	tracee_table_release(&t->tracees);
+	strmap_release(&t->recorded, NULL);
 	profile_free(t->profile);
 	free(t->seen);
 	free(t);

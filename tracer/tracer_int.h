@@ -9,6 +9,7 @@
 
 #include "tracer/profile.h"
 #include "tracer/resolve.h"
+#include "tracer/strmap.h"
 #include "tracer/tracer.h"
 
 /* One traced thread. */
@@ -50,6 +51,9 @@ struct tracer {
 	unsigned cwd_gen;
 	struct tracee_table tracees;
 	struct fan *fan;
+	/* Paths already recorded, as the application named them ("1/abs" followed, "0/abs" not) -> kinds:
+	 * a repeated lookup costs no statx. Dropped with the resolver's cache. */
+	struct strmap recorded;
 	struct timespec start;
 };
 
