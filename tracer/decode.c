@@ -96,9 +96,31 @@ static char *base_dir(struct tracer *t, struct tracee *te, const struct sc_path 
 	return tracee_fd_path(t, te->tid, arg_fd(args[sp->dirfd]));
 }
 
+/* Record a path now, or after the tracee was resumed (lookups that cannot race with the call itself:
+ * the resolution then runs while the tracee does). */
+static void record_or_defer(struct tracer *t, const char *abs, bool follow, const struct operand *op, bool defer,
+			    char **resolved)
+{
+	if (!defer || op->creates || resolved) {
+		record_path(t, abs, follow, op->kind, op->creates, resolved);
+		return;
+	}
+	t->deferred = xgrow(t->deferred, &t->deferred_cap, t->n_deferred + 1, sizeof(*t->deferred));
+	t->deferred[t->n_deferred++] = (struct deferred){ xstrdup(abs), follow, op->kind };
+}
+
+void decode_flush_deferred(struct tracer *t)
+{
+	for (size_t i = 0; i < t->n_deferred; i++) {
+		record_path(t, t->deferred[i].abs, t->deferred[i].follow, t->deferred[i].kind, false, NULL);
+		free(t->deferred[i].abs);
+	}
+	t->n_deferred = 0;
+}
+
 /* Decode and record one operand; *resolved receives its image path for exit-stop bookkeeping. */
 static void do_operand(struct tracer *t, struct tracee *te, const struct tracer_syscall *row, struct operand *op,
-		       const uint64_t args[6], uint64_t fl, char **resolved)
+		       const uint64_t args[6], uint64_t fl, bool defer, char **resolved)
 {
 	const struct sc_path *sp = op->sp;
 	char path[PATH_MAX];
@@ -120,7 +142,7 @@ static void do_operand(struct tracer *t, struct tracee *te, const struct tracer_
 	if (op->fd_only) {
 		cleanup_free char *p = tracee_fd_path(t, te->tid, arg_fd(args[sp->dirfd]));
 		if (p)
-			record_path(t, p, false, op->kind, false, resolved);
+			record_or_defer(t, p, false, op, defer, resolved);
 		return;
 	}
 	cleanup_free char *abs = NULL;
@@ -130,7 +152,7 @@ static void do_operand(struct tracer *t, struct tracee *te, const struct tracer_
 			return;
 		abs = xasprintf("%s/%s", base, path);
 	}
-	record_path(t, abs ? abs : path, !op->nofollow, op->kind, op->creates, resolved);
+	record_or_defer(t, abs ? abs : path, !op->nofollow, op, defer, resolved);
 	if ((row->flags & SC_EXEC) && !te->exec_path)
 		te->exec_path = xstrdup(abs ? abs : path);
 }
@@ -155,6 +177,7 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 		te->exec_path = NULL;
 	}
 	char *resolved = NULL;
+	bool defer = !(row->flags & (SC_MUTATES | SC_RESULT | SC_EXEC));
 	for (unsigned i = 0; i < 2 && row->paths[i].kind; i++) {
 		struct operand op = {
 			.sp = &row->paths[i],
@@ -163,7 +186,8 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 			.creates = row->paths[i].flags & SCP_CREATES,
 		};
 		apply_flags(row, i, fl, &op);
-		do_operand(t, te, row, &op, args, fl, resolved ? NULL : &resolved);
+		bool want = (row->flags & SC_RESULT) && !resolved;
+		do_operand(t, te, row, &op, args, fl, defer, want ? &resolved : NULL);
 	}
 	if (row->flags & SC_MUTATES) {
 		resolver_invalidate(&t->res);

@@ -87,6 +87,7 @@ static void on_seccomp(struct tracer *t, struct tracee *te)
 		want_exit = decode_seccomp_stop(t, te, &si);
 	/* From a seccomp stop, PTRACE_SYSCALL stops once more at the syscall's exit. */
 	resume(te->tid, want_exit ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+	decode_flush_deferred(t);
 }
 
 static void on_syscall_exit(struct tracer *t, struct tracee *te)

@@ -38,6 +38,9 @@ void tracer_free(struct tracer *t)
 		resolver_release(&t->res);
 	tracee_table_release(&t->tracees);
 	strmap_release(&t->recorded, NULL);
+	for (size_t i = 0; i < t->n_deferred; i++)
+		free(t->deferred[i].abs);
+	free(t->deferred);
 	profile_free(t->profile);
 	free(t->seen);
 	free(t);

@@ -54,6 +54,13 @@ struct tracer {
 	/* Paths already recorded, as the application named them ("1/abs" followed, "0/abs" not) -> kinds:
 	 * a repeated lookup costs no statx. Dropped with the resolver's cache. */
 	struct strmap recorded;
+	/* Lookups decoded at the current stop, resolved once the tracee runs again. */
+	struct deferred {
+		char *abs;
+		bool follow;
+		unsigned kind;
+	} *deferred;
+	size_t n_deferred, deferred_cap;
 	struct timespec start;
 };
 
@@ -73,6 +80,7 @@ void tracee_table_release(struct tracee_table *tt);
 
 /* decode.c: a seccomp stop; returns true when the exit stop must be seen too. */
 bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
+void decode_flush_deferred(struct tracer *t);
 void decode_syscall_exit(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
 /* record.c: resolving and recording one path. */
 /* resolved (may be NULL) receives the image path the lookup reached. */
