@@ -87,8 +87,6 @@ int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err)
 		return pare_error_errno(err, "ptrace: attaching to process %d", (int)pid);
 	t->main_pid = pid;
 	tracer_note_tracee(t, pid);
-	if (tracer_ensure_root(t, pid) < 0)
-		return pare_error_errno(err, "opening the root of process %d", (int)pid);
 	return 0;
 }
 
@@ -144,7 +142,7 @@ int tracer_trace_command(char *const argv[], const struct tracer_options *opts, 
 	}
 	close(pipefd[1]);
 	int st;
-	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+	if (waitpid(pid, &st, WUNTRACED | __WNOTHREAD) != pid || !WIFSTOPPED(st)) {
 		close(pipefd[0]);
 		return pare_error_set(err, 0, "the traced child did not start");
 	}

@@ -3,7 +3,7 @@
  *
  * Use with the runtime (runtime/runtime.h hooks):
  *   child_before_exec: tracer_child_setup()       (in the container's PID 1, before exec)
- *   parent_ready:      tracer_seize(t, pid)       (PID 1 is set up, in its root, and waits)
+ *   parent_ready or parent_started: tracer_seize(t, pid)
  *   parent_wait:       tracer_run(t, &status)     (replaces waitpid: runs until every tracee is gone)
  * or on the host: tracer_trace_command(). */
 #ifndef PARE_TRACER_H
@@ -33,9 +33,10 @@ void tracer_free(struct tracer *t);
 /* In the traced process, before exec: install the seccomp filter. */
 int tracer_child_setup(struct pare_error *err);
 /* Attach to pid (the process that will call tracer_child_setup and exec): PTRACE_SEIZE with every
- * option the tracer needs, and take its root (/proc/PID/root: call it once the process is in its
- * final root, e.g. from the runtime's parent_ready hook), where fanotify marks its filesystem.
- * Must be called by the thread that calls tracer_run. */
+ * option the tracer needs. The container's root (/proc/PID/root, where fanotify marks its filesystem)
+ * is taken at the first stop of the filter, i.e. the application's execve: it may still be outside
+ * its root when seized. Must be called by the thread that calls tracer_run; several tracers may run
+ * in several threads of one process (each loop waits only for its own thread's children and tracees). */
 int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err);
 /* The event loop: until every traced process is gone. *status receives the wait status of the seized
  * process. With own_signals, SIGINT, SIGTERM and SIGHUP received meanwhile are forwarded to it and
