@@ -578,7 +578,8 @@ int cmd_build(int argc, char **argv)
 
 	phase("running the application under the tracer");
 	if (build_run_analysis(&br, &err) < 0) {
-		pare_error_prefix(&err, "analysis run");
+		if (err.code != EINTR)
+			pare_error_prefix(&err, "analysis run");
 		goto out;
 	}
 	tm.run = br.seconds_run;
@@ -696,6 +697,8 @@ int cmd_build(int argc, char **argv)
 out:
 	if (status)
 		pare_error_print(&err);
+	if (status && err.code == EINTR && err.status > 128)
+		status = err.status;
 	json_decref(report);
 	json_decref(out_config);
 	image_write_result_release(&res);

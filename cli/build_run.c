@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -376,6 +377,18 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		return pare_error_errno(err, "eventfd");
 	struct tracer_options to = { .image = br->image_name, .fanotify = br->fanotify, .image_only = true };
 	s.tr = tracer_new(&to);
+	/* Ctrl-C (or SIGTERM, SIGHUP) ends the build, not just the application: pare build must not go
+	 * on to write an image from an analysis the user interrupted. The signals are blocked in every
+	 * thread (the threads below inherit the mask; the container's processes reset it before exec)
+	 * and read from a signalfd here, whatever handlers other modules install. */
+	int interrupted = 0;
+	sigset_t intr, old_mask;
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigaddset(&intr, SIGTERM);
+	sigaddset(&intr, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &intr, &old_mask);
+	int sfd = signalfd(-1, &intr, SFD_CLOEXEC | SFD_NONBLOCK);
 	double t0 = build_now();
 	int ret = -1;
 	pthread_t app, prob;
@@ -393,7 +406,6 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		pthread_join(app, NULL);
 		goto out_free;
 	}
-	rt_container_forward_signals(s.ct);
 	bool have_probes = (br->http && br->n_ports) || strv_len(br->execs) > 0;
 	if (have_probes) {
 		if (pthread_create(&prob, NULL, probe_main, &s) != 0) {
@@ -413,7 +425,7 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		pthread_mutex_unlock(&s.mu);
 		if (pdone && !probes_end)
 			probes_end = build_now();
-		if (exited)
+		if (exited || interrupted)
 			break;
 		if (wait_probes && (pdone || !have_probes))
 			break;
@@ -423,11 +435,14 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		int ms = -1;
 		if (deadline > 0)
 			ms = (int)((deadline - (now - t0)) * 1000) + 1;
-		struct pollfd p = { .fd = s.evfd, .events = POLLIN };
-		if (poll(&p, 1, ms) > 0) {
+		struct pollfd p[2] = { { .fd = s.evfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		if (poll(p, sfd >= 0 ? 2 : 1, ms) > 0) {
 			uint64_t v;
 			ssize_t r = read(s.evfd, &v, sizeof(v));
 			(void)r;
+			struct signalfd_siginfo si;
+			if (sfd >= 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				interrupted = (int)si.ssi_signo;
 		}
 	}
 	pthread_mutex_lock(&s.mu);
@@ -436,8 +451,10 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 	if (s.prober)
 		probe_http_cancel(s.prober);
 	pthread_mutex_unlock(&s.mu);
+	if (interrupted)
+		rt_container_kill(s.ct, SIGKILL);
 	/* Stop as `docker stop` does; the tracer keeps recording during the shutdown. */
-	if (!br->app_exited_itself) {
+	if (!br->app_exited_itself && !interrupted) {
 		unsigned grace = br->grace;
 		if (!handles_signal(rt_container_pid(s.ct), br->cfg->stop_signal > 0 ? br->cfg->stop_signal : SIGTERM))
 			grace = 0;
@@ -448,6 +465,11 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 	if (prob_started)
 		pthread_join(prob, NULL);
 	pthread_join(app, NULL);
+	if (interrupted) {
+		err->status = 128 + interrupted;
+		pare_error_set(err, EINTR, "interrupted by signal %d", (int)interrupted);
+		goto out_ct;
+	}
 	br->seconds_run = build_now() - t0;
 	br->seconds_probes = probes_end ? probes_end - t0 : (have_probes ? br->seconds_run : 0);
 	if (s.app_err.msg[0]) {
@@ -464,6 +486,9 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 out_ct:
 	rt_container_free(s.ct);
 out_free:
+	if (sfd >= 0)
+		close(sfd);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	for (size_t i = 0; i < s.n_exec_profiles; i++)
 		profile_free(s.exec_profiles[i]);
 	free(s.exec_profiles);

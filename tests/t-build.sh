@@ -82,6 +82,7 @@ mk_app_root() {
 		cat /etc/motd
 		/opt/cap/id -u
 		echo "lines: $(wc -l </etc/passwd)"
+		echo ran >/var/log/app.log
 	SH
 	chmod 755 "$r/usr/local/bin/entry"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
@@ -156,7 +157,7 @@ for want in "l /bin -> usr/bin" "l /lib -> usr/lib" "l /lib64 -> usr/lib64" "f /
 	"f /usr/lib/$M/libc.so.6" "f /usr/lib/$M/ld-linux-x86-64.so.2" \
 	"l /usr/lib64/ld-linux-x86-64.so.2 -> ../lib/$M/ld-linux-x86-64.so.2" "f /usr/local/bin/entry" \
 	"f /usr/local/bin/hello" "l /usr/bin/env -> busybox" "f /opt/cap/id cap" "f /etc/motd" "f /etc/passwd" \
-	"d /tmp"; do
+	"d /tmp" "d /var/log"; do
 	has "$want" || missing+=("$want")
 done
 assert_eq "slim image keeps what the application needs" "${missing[*]}" ""
@@ -270,6 +271,16 @@ check "--continue-after SECONDS stops a server that never exits" \
 layer_list "$T/cont.tar" >"$T/slim.list"
 has "f /bin/busybox" && ! grep -q '/www/sub/page.html' "$T/slim.list"
 assert_eq "without probes only the server's own start-up files are kept" "$?" 0
+
+# Ctrl-C during the analysis ends the build: status 130, no output, no container left.
+"$PARE" build "$T/web.tar" -o "$T/int.tar" --http-probe=off --continue-after 60 --quiet >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 100); do pgrep -f "^/bin/busybox httpd -f -p 8080 -h /www" >/dev/null && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] && [ ! -e "$T/int.tar" ] && ! pgrep -f "^/bin/busybox httpd -f -p 8080 -h /www" >/dev/null
+assert_eq "SIGINT during the analysis: status 130, no output, no process left" "$?" 0
 
 # Bad input: one line, status 1 (usage errors 2), no output file.
 "$PARE" build "$T/nope.tar" -o "$T/x.tar" >"$T/bad.out" 2>&1
