@@ -14,6 +14,7 @@
 #include "image/writer.h"
 #include "lib/error.h"
 #include "lib/path.h"
+#include "lib/tmp.h"
 #include "lib/xalloc.h"
 
 static void usage(FILE *f)
@@ -192,6 +193,7 @@ int cmd_squash(int argc, char **argv)
 	};
 
 	handle_signals();
+	tmp_reap_stale(); /* what a SIGKILLed run left */
 	if (image_open(input, ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
