@@ -55,6 +55,8 @@ Spec (JSON)
     "config_raw": TEXT           use TEXT as the config blob
     "index_raw": TEXT            use TEXT as index.json
     "extra_diff_ids": N, "drop_diff_ids": N, "extra_history": N }
+  Top-level "extra_members": [{"name": N, "content": TEXT} | {"name": N, "symlink": TARGET}, ...] adds
+  raw members to the output archive (names verbatim, "../x" included; not for oci-dir).
 
 Notes: archives are deterministic (member mtimes 0, sorted). Classic docker-archive writes a layer
 identical to an earlier one as a symlink "<id>/layer.tar" -> "../<id0>/layer.tar" as docker does.
@@ -430,6 +432,8 @@ def write_tar(files):
         dirs = set()
         for name in sorted(files):
             parts = name.split("/")[:-1]
+            if any(p in ("", ".", "..") for p in parts):
+                parts = []
             for k in range(1, len(parts) + 1):
                 d = "/".join(parts[:k])
                 if d not in dirs:
@@ -453,6 +457,10 @@ def build(spec, output):
     if "images" not in spec:
         spec = dict(spec, images=[{k: v for k, v in spec.items() if k not in ("format", "compress")}])
     files = collect_files(spec)
+    for m in spec.get("extra_members", []):
+        if spec.get("format") == "oci-dir":
+            raise SystemExit("mkimage: extra_members are for archive outputs")
+        files[m["name"]] = ("symlink", m["symlink"]) if "symlink" in m else m.get("content", "").encode()
     if os.path.isdir(output) and not os.path.islink(output):
         shutil.rmtree(output)
     elif os.path.lexists(output):
