@@ -19,7 +19,7 @@ struct image_layer {
 	char *diff_id;    /* "sha256:..." of the uncompressed tar, from the config's rootfs.diff_ids */
 	char *media_type; /* as given by the manifest, or NULL */
 	int64_t size;     /* stored size in bytes (-1 when unknown) */
-	enum image_compression compression;
+	enum image_compression compression; /* from the blob's magic bytes (they win over the media type) */
 	char *blob_name;  /* where it lives in the source: member name or path below the layout directory */
 };
 
@@ -27,7 +27,7 @@ struct image_source; /* opaque: the archive file, layout directory or spool */
 
 struct image {
 	char *input;       /* what the user named ("-" for stdin) */
-	char *format;      /* "docker-archive", "oci-archive", "oci-dir" */
+	char *format;      /* "docker-archive" (classic or Docker 25+), "oci-archive", "oci-dir" */
 	char *ref;         /* chosen name:tag, or NULL when the image has none */
 	char *config_digest;
 	json_t *config;    /* the image config JSON (owned; architecture, os, config, rootfs, history) */
@@ -36,7 +36,8 @@ struct image {
 	struct image_source *src;
 };
 
-/* Open an image; `ref` picks one of several (NULL: the only one, or an error listing them). */
+/* Open an image; `ref` picks one of several (NULL: the only one, or an error listing them).
+ * Matching and formats: doc/IMAGE.md. A spool (stdin, compressed archive) is removed by image_free. */
 int image_open(const char *input, const char *ref, struct image **out, struct pare_error *err);
 void image_free(struct image *img);
 

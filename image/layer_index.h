@@ -31,7 +31,8 @@ struct fs_entry {
 	size_t n_xattrs;
 	struct fs_xattr *xattrs;
 	/* Where a regular file's content lives: entry number `ordinal` (0-based, counting every tar
-	 * entry) of layer `layer`. Entries with the same (layer, ordinal) are hardlinks of each other. */
+	 * entry) of layer `layer`. Entries with the same (layer, ordinal) are hardlinks of each other.
+	 * Directories synthesised for a missing parent (0755 root:root) have ordinal UINT32_MAX. */
 	uint32_t layer;
 	uint32_t ordinal;
 	uint32_t nlink;      /* paths in the final index sharing this content (1 when not hardlinked) */
@@ -41,7 +42,7 @@ struct fs_entry {
 };
 
 struct layer_index_stats {
-	uint64_t files;         /* entries in the final filesystem */
+	uint64_t files;         /* entries in the final filesystem (the root included) */
 	uint64_t bytes;         /* content bytes in the final filesystem (hardlinks counted once) */
 	uint64_t wasted_bytes;  /* content in layers that is overwritten or deleted by later layers */
 	uint64_t wasted_files;
@@ -51,6 +52,7 @@ struct layer_index_stats {
 
 struct layer_index;
 
+/* Apply every layer (see doc/IMAGE.md for the exact rules and the errors). */
 int layer_index_build(struct image *img, struct layer_index **out, struct pare_error *err);
 void layer_index_free(struct layer_index *idx);
 
@@ -59,7 +61,9 @@ struct fs_entry *layer_index_lookup(const struct layer_index *idx, const char *p
 /* All entries sorted by path (parents before children); valid until the index is freed. */
 size_t layer_index_count(const struct layer_index *idx);
 struct fs_entry *layer_index_at(const struct layer_index *idx, size_t i);
-/* Direct children of a directory, sorted: [*first, *first + *n) in layer_index_at order. */
+/* Direct children of a directory, sorted: [*first, *first + *n) in layer_index_at order.
+ * The order is (parent directory, name): parents before children, siblings contiguous.
+ * Returns -1 (and *n = 0) when `dir` is missing or not a directory. */
 int layer_index_children(const struct layer_index *idx, const char *dir, size_t *first, size_t *n);
 const struct layer_index_stats *layer_index_stats(const struct layer_index *idx);
 
