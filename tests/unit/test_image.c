@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "image/internal.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "tests/unit/image_fixture.h"
@@ -218,8 +219,49 @@ TEST(image_stdin_is_spooled_and_removed)
 	CHECK_INT(rc, 0);
 	if (rc < 0)
 		return;
-	CHECK(img->src != NULL);
-	CHECK_INT(read_all(path, NULL, &err), 1);
+	CHECK(img->src != NULL && img->src->spool_dir != NULL);
+	cleanup_free char *spool = img->src->spool_dir ? xstrdup(img->src->spool_dir) : NULL;
+	CHECK_INT(img->n_layers, 1);
+	struct layer_reader *r;
+	CHECK_INT(layer_reader_open(img, 0, &r, &err), 0);
+	struct archive_entry *e;
+	CHECK_INT(layer_reader_next(r, &e, &err), 1);
+	char buf[16] = { 0 };
+	CHECK_INT(layer_reader_read(r, buf, sizeof(buf), &err), 1);
+	CHECK_STR(buf, "x");
+	CHECK_INT(layer_reader_read(r, buf, sizeof(buf), &err), 0);
+	CHECK_INT(layer_reader_next(r, &e, &err), 0);
+	layer_reader_free(r);
+	image_free(img);
+	CHECK(spool && access(spool, F_OK) != 0); /* the spool is gone */
+}
+
+TEST(image_layer_data_streams_exactly)
+{
+	cleanup_free char *path = fixture_image("{\"format\": \"oci-dir\", \"layer_compress\": \"zstd\", \"layers\": "
+						"[{\"entries\": [{\"path\": \"big\", \"size\": 300000}, {\"path\": \"small\", "
+						"\"content\": \"hello\"}]}]}", "data");
+	if (!path)
+		return;
+	struct pare_error err = { 0 };
+	struct image *img;
+	if (image_open(path, NULL, &img, &err) < 0) {
+		unit_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	struct layer_reader *r;
+	CHECK_INT(layer_reader_open(img, 0, &r, &err), 0);
+	struct archive_entry *e;
+	/* Skip "big" without reading it: the digests must still verify at the end. */
+	CHECK_INT(layer_reader_next(r, &e, &err), 1);
+	CHECK_STR(archive_entry_pathname(e), "big");
+	CHECK_INT(layer_reader_next(r, &e, &err), 1);
+	char buf[64] = { 0 };
+	ssize_t n = layer_reader_read(r, buf, sizeof(buf) - 1, &err);
+	CHECK_INT(n, 5);
+	CHECK_STR(buf, "hello");
+	CHECK_INT(layer_reader_next(r, &e, &err), 0);
+	layer_reader_free(r);
 	image_free(img);
 }
 
