@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "cli/cli.h"
 #include "image/image.h"
@@ -62,6 +63,22 @@ static int parse_volume(const char *spec, struct rt_config *cfg)
 	b->target = xstrdup(dst);
 	b->readonly = mode && !strcmp(mode, "ro");
 	return 0;
+}
+
+/* A note when the image is built for another architecture (the exec would fail with ENOEXEC). */
+static void note_architecture(const struct image *img)
+{
+	json_t *a = img->config ? json_object_get(img->config, "architecture") : NULL;
+	const char *arch = json_is_string(a) ? json_string_value(a) : NULL;
+	struct utsname u;
+	if (!arch || uname(&u) < 0)
+		return;
+	static const char *const map[][2] = { { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
+					       { "armv7l", "arm" }, { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+					       { "riscv64", "riscv64" } };
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(u.machine, map[i][0]) && strcmp(arch, map[i][1]) != 0)
+			pare_info("pare: note: the image is for %s, this machine is %s\n", arch, map[i][1]);
 }
 
 enum { OPT_ENTRYPOINT = 256, OPT_HOSTNAME, OPT_NETWORK, OPT_TIMEOUT, OPT_STOP_TIMEOUT, OPT_REF };
@@ -139,6 +156,7 @@ int cmd_run(int argc, char **argv)
 	rt_config_init(&cfg);
 	if (image_open(input, ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &o, &err) < 0)
 		goto out;
+	note_architecture(img);
 	for (size_t i = 0; i < vols.n; i++) {
 		if (parse_volume(vols.v[i], &cfg) < 0) {
 			pare_error_set(&err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", vols.v[i]);

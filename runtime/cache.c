@@ -126,6 +126,29 @@ static void reap_partials(const char *dir)
 	}
 }
 
+/* A shared lock on `path`, on the file that is at that path once locked (an evictor unlinks lock files
+ * of removed trees while holding them exclusively: a lock on an unlinked file protects nothing). */
+static int lock_shared(const char *path, int *out)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		struct stat a, b;
+		if (flock(fd, LOCK_SH) < 0 || fstat(fd, &a) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*out = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
 struct lru {
 	char *name;
 	struct timespec used;
@@ -147,7 +170,21 @@ static void evict(const char *dir, const char *keep, long max)
 	struct lru *v = NULL;
 	size_t n = 0, cap = 0;
 	while (d && (de = readdir(d))) {
-		if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64 || !strcmp(de->d_name, keep))
+		size_t len = strlen(de->d_name);
+		if (len == 69 && !strcmp(de->d_name + 64, ".lock") && strspn(de->d_name, "0123456789abcdef") == 64 &&
+		    strncmp(de->d_name, keep, 64) != 0) {
+			/* The lock of a tree that is gone (evicted, or an unpack that failed): remove it when idle. */
+			cleanup_free char *tree = xstrndup(de->d_name, 64);
+			cleanup_free char *tpath = xasprintf("%s/%s", dir, tree);
+			cleanup_free char *lpath = xasprintf("%s/%s", dir, de->d_name);
+			struct stat tst;
+			cleanup_close int fd = -1;
+			if (lstat(tpath, &tst) < 0 && errno == ENOENT &&
+			    (fd = open(lpath, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				unlink(lpath);
+			continue;
+		}
+		if (len != 64 || strspn(de->d_name, "0123456789abcdef") != 64 || !strcmp(de->d_name, keep))
 			continue;
 		cleanup_free char *lock = xasprintf("%s/%s.lock", dir, de->d_name);
 		struct stat st;
@@ -158,7 +195,8 @@ static void evict(const char *dir, const char *keep, long max)
 		v[n].used = st.st_mtim;
 		n++;
 	}
-	qsort(v, n, sizeof(*v), cmp_lru);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_lru);
 	/* `keep` counts as one of the max. */
 	for (size_t i = 0; i < n; i++) {
 		if ((long)(n - i) + 1 > max) {
@@ -169,6 +207,7 @@ static void evict(const char *dir, const char *keep, long max)
 				cleanup_free char *gone = xasprintf("%s/.evict-%s-%d", dir, v[i].name, (int)getpid());
 				if (rename(tree, gone) == 0) {
 					pare_debug("pare: evicting cached rootfs %s\n", v[i].name);
+					unlink(lock); /* still held: a new user re-creates it (see lock_shared) */
 					tmp_remove_tree(gone, NULL);
 				}
 			}
@@ -195,8 +234,7 @@ static int prepare_cached(struct image *img, const struct layer_index *idx, cons
 		return pare_error_errno(err, "creating the cache directory '%s'", dir);
 	reap_partials(dir);
 	cleanup_free char *lock = xasprintf("%s/%s.lock", dir, key);
-	r->lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_SH) < 0)
+	if (lock_shared(lock, &r->lock_fd) < 0)
 		return pare_error_errno(err, "locking '%s'", lock);
 	futimens(r->lock_fd, NULL); /* last use, for eviction */
 	r->dir = xasprintf("%s/%s", dir, key);
