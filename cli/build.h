@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "image/writer.h"
+#include "lib/strvec.h"
+#include "minifier/keep.h"
 #include "minifier/probe_http.h"
 #include "runtime/runtime.h"
 #include "tracer/profile.h"
@@ -69,4 +72,26 @@ json_t *build_output_config(const json_t *config, const struct build_new_config 
 char **build_parse_command(const char *s, struct pare_error *err);
 
 double build_now(void);
+
+/* Options (cli/build_args.c). */
+struct build_args {
+	const char *input, *output, *tag, *report, *ref, *compress;
+	enum image_write_format format;
+	int http; /* -1 default, 0 off, 1 on */
+	struct strvec http_cmds, execs, env, vols, cmd_args;
+	const char *http_ports;
+	unsigned http_wait, cont_seconds, grace;
+	enum build_continue cont;
+	bool ignore_failures, fanotify;
+	struct keep_opts keep;
+	struct strvec inc_paths, inc_bins, inc_exes, excludes;
+	struct rt_image_options run;
+	struct build_new_config nc;
+	struct strvec new_env, new_labels;
+};
+/* Fills a; returns -1 to go on, or the exit status (help printed, usage error). */
+int build_parse_args(int argc, char **argv, struct build_args *a);
+void build_args_release(struct build_args *a);
+/* -v SRC:DST[:ro|rw] into cfg->binds; -1 when malformed. */
+int build_parse_volume(const char *spec, struct rt_config *cfg);
 #endif
