@@ -8,7 +8,6 @@
 
 #include "cli/cli.h"
 #include "image/image.h"
-#include "image/layer_index.h"
 #include "lib/error.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
@@ -149,7 +148,6 @@ int cmd_run(int argc, char **argv)
 
 	struct pare_error err = { 0 };
 	struct image *img = NULL;
-	struct layer_index *idx = NULL;
 	struct rt_rootfs *rootfs = NULL;
 	struct rt_container *ct = NULL;
 	struct rt_config cfg;
@@ -163,11 +161,9 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (layer_index_build(img, &idx, &err) < 0 || rt_rootfs_prepare(img, idx, &rootfs, &err) < 0)
+	/* No index given: it is built only when the image is not unpacked in the cache yet. */
+	if (rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
 		goto out;
-	/* The tree is on disk: the index is no longer needed while the container runs. */
-	layer_index_free(idx);
-	idx = NULL;
 	if (rt_container_start(&cfg, rootfs, NULL, &ct, &err) < 0)
 		goto out;
 	rt_container_forward_signals(ct);
@@ -182,8 +178,6 @@ out:
 		pare_error_print(&err);
 	rt_container_free(ct);
 	rt_rootfs_free(rootfs);
-	if (idx)
-		layer_index_free(idx);
 	if (img)
 		image_free(img);
 	rt_config_release(&cfg);

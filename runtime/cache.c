@@ -223,7 +223,13 @@ static int prepare_uncached(struct image *img, const struct layer_index *idx, st
 	if (tmp_dir_create(&r->tmp_dir, err) < 0)
 		return -1;
 	r->dir = xasprintf("%s/rootfs", r->tmp_dir);
-	return unpack_into(img, idx, r->dir, err);
+	struct layer_index *own_idx = NULL;
+	if (!idx && layer_index_build(img, &own_idx, err) < 0)
+		return -1;
+	int ret = unpack_into(img, idx ? idx : own_idx, r->dir, err);
+	if (own_idx)
+		layer_index_free(own_idx);
+	return ret;
 }
 
 static int prepare_cached(struct image *img, const struct layer_index *idx, const char *base, const char *key,
@@ -245,19 +251,34 @@ static int prepare_cached(struct image *img, const struct layer_index *idx, cons
 		evict(dir, key, cache_max());
 		return 0;
 	}
+	/* Not cached: now the index is needed (when the caller did not give one). */
+	struct layer_index *own_idx = NULL;
+	if (!idx) {
+		if (layer_index_build(img, &own_idx, err) < 0)
+			return -1;
+		idx = own_idx;
+	}
 	/* Unpack into a private partial dir, then rename the tree into place (the completion marker). */
 	cleanup_free char *partial = xasprintf("%s/.partial-%d-XXXXXX", dir, (int)getpid());
-	if (!mkdtemp(partial))
-		return pare_error_errno(err, "creating a directory in '%s'", dir);
+	if (!mkdtemp(partial)) {
+		pare_error_errno(err, "creating a directory in '%s'", dir);
+		if (own_idx)
+			layer_index_free(own_idx);
+		return -1;
+	}
 	cleanup_free char *plock = xasprintf("%s/.lock", partial);
 	cleanup_close int pfd = open(plock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (pfd < 0 || flock(pfd, LOCK_EX) < 0) {
 		pare_error_errno(err, "locking '%s'", plock);
 		tmp_remove_tree(partial, NULL);
+		if (own_idx)
+			layer_index_free(own_idx);
 		return -1;
 	}
 	cleanup_free char *tree = xasprintf("%s/tree", partial);
 	int ret = unpack_into(img, idx, tree, err);
+	if (own_idx)
+		layer_index_free(own_idx);
 	if (ret == 0 && rename(tree, r->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		ret = pare_error_errno(err, "moving the unpacked image to '%s'", r->dir);
 	tmp_remove_tree(partial, NULL); /* also what is left when another run finished first */

@@ -86,6 +86,8 @@ int rt_signal_parse(const char *s);
  * PARE_ROOTFS_CACHE_MAX trees, default 4) takes an exclusive one. PARE_ROOTFS_CACHE_MAX=0 disables the
  * cache: the tree is unpacked into a pare-* temp dir and removed by rt_rootfs_free. */
 struct rt_rootfs;
+/* idx may be NULL: the index is then built (and freed) only when the tree must be unpacked, so a
+ * cached image starts without reading its layers. */
 int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
 		      struct pare_error *err);
 /* An existing directory used as the lowerdir as it is (never modified nor removed; for tests and for
