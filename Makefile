@@ -95,7 +95,7 @@ check-all: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 	@BUILD=$(BUILD) PARE_CHECK_ALL=1 tests/run.sh
 
 demo: deps pare
-	@samples/demo.sh
+	@BUILD=$(BUILD) samples/demo.sh
 
 bench: deps pare helpers
 	@BUILD=$(BUILD) bench/run.sh

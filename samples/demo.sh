@@ -16,7 +16,7 @@ fail() { echo "demo: $*" >&2; exit 1; }
 [ -x "$PARE" ] || fail "$PARE is missing: run make"
 trap 'pare_run_stop' EXIT
 
-step "1. the sample image: $NAME (Debian bookworm + $(. "$ROOT/samples/$NAME/recipe"; echo "${PACKAGES[*]}"))"
+step "1. the sample image: $NAME (Debian bookworm + $(set +u; dir=$ROOT/samples/$NAME; . "$dir/recipe"; echo "${PACKAGES[*]}"))"
 [ -f "$("$ROOT/samples/build.sh" --path "$NAME" 2>/dev/null)" ] || echo "building it with mmdebstrap (downloads Debian packages once, then cached)..."
 fat=$("$ROOT/samples/build.sh" "$NAME")
 echo "$fat"

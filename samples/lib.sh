@@ -5,7 +5,9 @@ SAMPLES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # sample_port NAME: the first TCP port the recipe exposes.
 sample_port() {
 	(
+		set +u
 		PORTS=()
+		dir="$SAMPLES_DIR/$1" # as samples/build.sh defines it for the recipe
 		. "$SAMPLES_DIR/$1/recipe" >/dev/null 2>&1
 		p=${PORTS[0]:-}
 		echo "${p%%/*}"
