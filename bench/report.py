@@ -9,10 +9,9 @@
 import json
 import sys
 
-PHASES = ["read", "unpack", "run", "probes", "stop", "minify", "write"]
-# The time the application itself was running: pare build's "run" phase includes its probes; "stop"
-# (the application's shutdown), when the report has it, too.
-APP_PHASES = ["run", "stop"]
+PHASES = ["read", "unpack", "run", "probes", "minify", "write"]
+# The time the application itself was running: pare build's "run" phase (it includes the probes).
+APP_PHASES = ["run"]
 
 
 def find_phases(node):
