@@ -2,9 +2,9 @@
 """Formats one bench/run.sh row from `pare build --report` JSON and the measured numbers.
 
   report.py REPORT NAME ORIG_BYTES SLIM_BYTES SLIM_ENTRIES WALL_S PEAK_RSS_KB CHECK BASELINE_S
-      prints two lines: the samples-table row and the overhead-table row
-  report.py --header | --base-header
-      prints the header of either table
+      prints the sample's row of the table
+  report.py --header
+      prints the table's header
 """
 import json
 import sys
@@ -43,13 +43,8 @@ def mb(n):
 def main(argv):
     if argv[1:] == ["--header"]:
         print("| sample | original | slim | ratio | files kept | " + " | ".join(p + " (s)" for p in PHASES) +
-              " | pare build (s) | pare peak RSS | slim check |")
-        print("|---|---:|---:|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|:---:|")
-        return
-    if argv[1:] == ["--base-header"]:
-        print("| sample | pare build (s) | app running (s) | pare beyond the app (s) | "
-              "baseline tar -xf + tar -cf (s) | overhead / baseline |")
-        print("|---|---:|---:|---:|---:|---:|")
+              " | pare build (s) | pare peak RSS | baseline (s) | overhead / baseline | slim check |")
+        print("|---|---:|---:|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|---:|---:|:---:|")
         return
     report, name, ob, sb, se, wall, rss, check, base = argv[1:]
     ob, sb, se, wall, rss, base = int(ob), int(sb), int(se), float(wall), int(rss), float(base)
@@ -64,15 +59,14 @@ def main(argv):
         se = kept
     cells = [f"{phases[p]:.2f}" if p in phases else "-" for p in PHASES]
     rss_cell = f"{rss / 1024:.0f} MB" if rss else "-"
-    print(f"| {name} | {mb(ob)} | {mb(sb)} | {ob / sb:.1f}x | {se} | " + " | ".join(cells) +
-          f" | {wall:.1f} | {rss_cell} | {check} |")
-    if any(p in phases for p in APP_PHASES):
-        app = sum(phases.get(p, 0.0) for p in APP_PHASES)
-        beyond = wall - app
-        ratio = f"{beyond / base:.2f}x" if base > 0 else "-"
-        print(f"| {name} | {wall:.2f} | {app:.2f} | {beyond:.2f} | {base:.2f} | {ratio} |")
+    # pare build's time beyond the application's own run, against the physical work's baseline
+    if any(p in phases for p in APP_PHASES) and base > 0:
+        beyond = wall - sum(phases.get(p, 0.0) for p in APP_PHASES)
+        overhead = f"{beyond / base:.2f}x"
     else:
-        print(f"| {name} | {wall:.2f} | - | - | {base:.2f} | - (no phase times in the report) |")
+        overhead = "-"
+    print(f"| {name} | {mb(ob)} | {mb(sb)} | {ob / sb:.1f}x | {se} | " + " | ".join(cells) +
+          f" | {wall:.1f} | {rss_cell} | {base:.1f} | {overhead} | {check} |")
 
 
 if __name__ == "__main__":
