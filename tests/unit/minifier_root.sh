@@ -53,3 +53,15 @@ cc -o "$R/opt/app/bin/app" "$T/main.c" "$R/opt/app/lib/libfoo.so.1" -Wl,--disabl
 # app2: DT_RUNPATH $ORIGIN/../lib2, not inherited: libfoo2 cannot find libbar2 (ld.so fails too).
 cc -o "$R/opt/app/bin/app2" "$T/main.c" "$R/opt/app/lib2/libfoo2.so.1" -Wl,--enable-new-dtags \
 	-Wl,-rpath,'$ORIGIN/../lib2'
+# A musl-style program: PT_INTERP /lib/ld-musl-x86_64.so.1, libraries in musl's default /usr/local/lib
+# (not a glibc default) and in a directory named by /etc/ld-musl-x86_64.path.
+mkdir -p "$R/usr/local/lib" "$R/opt/musl/lib"
+cp "$L/ld-linux-x86-64.so.2" "$R/usr/lib/ld-musl-x86_64.so.1"
+echo 'int baz(void) { return 1; }' >"$T/baz.c"
+echo 'int qux(void) { return 2; }' >"$T/qux.c"
+echo 'int baz(void); int qux(void); int main(void) { return baz() + qux(); }' >"$T/m.c"
+cc -shared -fPIC -o "$R/usr/local/lib/libbaz.so.1" -Wl,-soname,libbaz.so.1 "$T/baz.c"
+cc -shared -fPIC -o "$R/opt/musl/lib/libqux.so.1" -Wl,-soname,libqux.so.1 "$T/qux.c"
+cc -o "$R/usr/bin/muslapp" "$T/m.c" "$R/usr/local/lib/libbaz.so.1" "$R/opt/musl/lib/libqux.so.1" \
+	-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1
+printf '/opt/musl/lib\n/usr/local/lib\n/lib\n' >"$R/etc/ld-musl-x86_64.path"

@@ -264,3 +264,31 @@ TEST(keep_include_rules)
 	profile_free(p);
 	fixture_close(&f);
 }
+
+TEST(keep_musl_search_order)
+{
+	struct fixture f;
+	if (!fixture_open(&f)) {
+		fixture_close(&f);
+		return;
+	}
+	struct profile *p = profile_new();
+	profile_add_file(p, "/usr/bin/muslapp", PROFILE_EXEC, true);
+	profile_finish(p);
+	struct keep_opts o = { .no_certs = true };
+	struct keep_set *ks = NULL;
+	struct pare_error err = { 0 };
+	CHECK_INT(keep_set_new(f.idx, f.root, &o, &ks, &err), 0);
+	CHECK_INT(keep_add_profile(ks, p, &err), 0);
+	CHECK_INT(keep_finish(ks, &err), 0);
+	KEPT("/usr/lib/ld-musl-x86_64.so.1", KEEP_INTERP);
+	KEPT("/lib", KEEP_SYMLINK);
+	/* musl's search: the path file, then its defaults; libc.so.6 is the dynamic linker itself. */
+	KEPT("/opt/musl/lib/libqux.so.1", KEEP_ELF_DEP);
+	KEPT("/usr/local/lib/libbaz.so.1", KEEP_ELF_DEP);
+	DROPPED(LIB "libc.so.6");
+	CHECK(!has_warning(ks, "needed by '/usr/bin/muslapp'"));
+	keep_set_free(ks);
+	profile_free(p);
+	fixture_close(&f);
+}
