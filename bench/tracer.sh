@@ -41,13 +41,21 @@ print(n)'
 out=$(mktemp -d "${TMPDIR:-/var/tmp}/paretest.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-# seconds, with nanoseconds, for one run of "$@" (output discarded; a failure aborts the bench)
+# CPU seconds (user + system) of this shell's reaped children so far, in microseconds
+children_cpu() {
+	times | tail -1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t * 1e6 }'
+}
+
+# "WALL CPU" in microseconds for one run of "$@" (output discarded; a failure aborts the bench).
+# CPU counts pare and everything it reaped: the application, and the tracer for pare profile.
 run_time() {
-	local s e
+	local s e c0 c1
+	c0=$(children_cpu)
 	s=$(date +%s%N)
 	"$@" >/dev/null 2>"$out/err" || { echo "bench: failed: $* ($(tail -2 "$out/err"))" >&2; exit 1; }
 	e=$(date +%s%N)
-	echo $(((e - s) / 1000))
+	c1=$(children_cpu)
+	echo "$(((e - s) / 1000)) $((c1 - c0))"
 }
 
 # workload name, then the pare run arguments
@@ -64,14 +72,16 @@ bench() {
 	stops=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["seccomp_stops"])' "$out/p.json")
 	# The minimum of each is the least disturbed by other load on the machine.
 	u=$(sort -n "$out/u" | head -1); t=$(sort -n "$out/t" | head -1); s=$(sort -n "$out/s" | head -1)
-	awk -v n="$name" -v u="$u" -v t="$t" -v s="$s" -v st="$stops" 'BEGIN {
-		printf "| %s | %d | %.3f | %.3f | %.3f | **%.2fx** | %.2fx |\n", n, st, u/1e6, t/1e6, s/1e6, t/u, s/u }'
+	uc=$(sort -n -k2 "$out/u" | head -1 | cut -d' ' -f2); tc=$(sort -n -k2 "$out/t" | head -1 | cut -d' ' -f2)
+	sc=$(sort -n -k2 "$out/s" | head -1 | cut -d' ' -f2)
+	awk -v n="$name" -v u="${u% *}" -v t="${t% *}" -v s="${s% *}" -v uc="$uc" -v tc="$tc" -v sc="$sc" -v st="$stops" 'BEGIN {
+		printf "| %s | %d | %.3f | %.3f | %.3f | **%.2fx** | %.2fx | %.2f / %.2f / %.2f |\n", n, st, u/1e6, t/1e6, s/1e6, t/u, s/u, uc/1e6, tc/1e6, sc/1e6 }'
 }
 
 echo "Tracer benchmark: best of $RUNS runs each, seconds of wall time for the whole \`pare run\`/\`pare profile\`"
 echo "(container start included), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
-echo "| workload | traced syscalls | untraced | pare profile | strace %file | profile/untraced | strace/untraced |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| workload | traced syscalls | untraced | pare profile | strace %file | profile/untraced | strace/untraced | CPU s: untraced / profile / strace |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 bench "python3: import the standard library" "$IMG" -c "$IMPORTS"
 bench "find /usr: stat every file" --entrypoint /usr/bin/find "$IMG" /usr -xdev -printf '%s %m %p\n'

@@ -108,6 +108,20 @@ PY
 "$PARE" profile -o "$T/p3.json" "$T/img.tar" --io-uring >"$T/uring.out" 2>&1
 assert_eq "io_uring_setup fails with ENOSYS under the tracer" "$(cat "$T/uring.out")" "io_uring_setup: Function not implemented"
 
+# Signals pass through: a handled signal, a group-stop and SIGCONT, a child killed, and the stop
+# signal of --timeout, with the same output and status as under pare run.
+"$PARE" run --timeout 1 --stop-timeout 5 "$T/img.tar" --signals >"$T/sig-run.out" 2>&1
+sig_run_rc=$?
+"$PARE" profile -o "$T/p4.json" --timeout 1 --stop-timeout 5 "$T/img.tar" --signals >"$T/sig-prof.out" 2>&1
+assert_eq "signals: pare profile's status is pare run's" "$?" "$sig_run_rc"
+assert_file_eq "signals: same output as under pare run" "$T/sig-prof.out" "$T/sig-run.out"
+if grep -q "got signal 15" "$T/sig-prof.out" && grep -q "child stopped by signal 19" "$T/sig-prof.out" &&
+	grep -q "child continued" "$T/sig-prof.out" && grep -q "got signal 10" "$T/sig-prof.out"; then
+	ok "signals: delivered, stop and continue, timeout's SIGTERM"
+else
+	not_ok "signals: delivered, stop and continue, timeout's SIGTERM" "$(cat "$T/sig-prof.out")"
+fi
+
 # Tracing a command on the host.
 mkdir -p "$T/host"
 "$TRACEE" --setup "$T/host" >/dev/null

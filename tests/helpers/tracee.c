@@ -6,6 +6,8 @@
  *                            as BASE (default DIR) when DIR is copied into an image
  *   tracee --vforked BASE    (internal) the program a vfork child execs
  *   tracee --io-uring        try io_uring_setup and print the result (ENOSYS while traced)
+ *   tracee --signals         a handled signal, a child stopped and continued (group-stop), a child
+ *                            killed by a signal; then waits for SIGTERM (--timeout) and exits 0
  *   tracee SCRIPT            (internal) as the #! interpreter of BASE/bin/hello.sh
  *
  * Built static and non-PIE, so a static buffer lies below 4 GiB for the 32-bit int 0x80 open. */
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,8 +206,53 @@ static int run_all(void)
 	return 1;
 }
 
+static void on_signal(int sig)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "got signal %d\n", sig);
+	if (write(1, msg, (size_t)n) < 0)
+		_exit(1);
+	if (sig == SIGTERM)
+		_exit(0);
+}
+
+static int run_signals(void)
+{
+	signal(SIGUSR1, on_signal);
+	signal(SIGTERM, on_signal);
+	raise(SIGUSR1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		raise(SIGSTOP);
+		printf("child continued\n");
+		fflush(stdout);
+		_exit(5);
+	}
+	int status;
+	waitpid(pid, &status, WUNTRACED);
+	printf("child stopped by signal %d\n", WIFSTOPPED(status) ? WSTOPSIG(status) : -1);
+	fflush(stdout);
+	kill(pid, SIGCONT);
+	waitpid(pid, &status, 0);
+	printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("child killed by signal %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+	printf("waiting for SIGTERM\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--signals"))
+		return run_signals();
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--setup")) {
 		base = argv[2];
 		return setup(argc == 4 ? argv[3] : argv[2]);
