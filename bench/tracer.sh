@@ -41,20 +41,23 @@ print(n)'
 out=$(mktemp -d "${TMPDIR:-/var/tmp}/paretest.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-# CPU seconds (user + system) of this shell's reaped children so far, in microseconds
+# CPU seconds (user + system) of this shell's reaped children so far, in microseconds (`times` must
+# run in this shell, not in a command substitution's subshell)
 children_cpu() {
-	times | tail -1 | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t * 1e6 }'
+	times >"$out/times"
+	tail -1 "$out/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t * 1e6 }'
 }
 
 # "WALL CPU" in microseconds for one run of "$@" (output discarded; a failure aborts the bench).
 # CPU counts pare and everything it reaped: the application, and the tracer for pare profile.
 run_time() {
 	local s e c0 c1
-	c0=$(children_cpu)
+	children_cpu >"$out/c0"
 	s=$(date +%s%N)
 	"$@" >/dev/null 2>"$out/err" || { echo "bench: failed: $* ($(tail -2 "$out/err"))" >&2; exit 1; }
 	e=$(date +%s%N)
-	c1=$(children_cpu)
+	children_cpu >"$out/c1"
+	c0=$(cat "$out/c0") c1=$(cat "$out/c1")
 	echo "$(((e - s) / 1000)) $((c1 - c0))"
 }
 
