@@ -6,6 +6,7 @@
 
 #include "image/image.h"
 #include "image/layer_index.h"
+#include "lib/tmp.h"
 #include "lib/xalloc.h"
 #include "minifier/keep.h"
 #include "tests/unit/unit.h"
@@ -17,24 +18,51 @@ struct fixture {
 	struct layer_index *idx;
 };
 
+/* The tree and its image are built once per run of the unit tests (compiling the test programs
+ * takes a while) in a directory of their own, removed at exit; each test gets a fresh index. */
+static char *shared_dir;
+static int shared_state; /* 0 not built, 1 built, -1 cannot build here, -2 failed */
+
+static void shared_remove(void)
+{
+	if (shared_dir)
+		tmp_remove_tree(shared_dir, NULL);
+	free(shared_dir);
+	shared_dir = NULL;
+}
+
+static int shared_build(void)
+{
+	struct pare_error err = { 0 };
+	if (tmp_dir_create(&shared_dir, &err) < 0) {
+		printf("# %s\n", err.msg);
+		return -2;
+	}
+	atexit(shared_remove);
+	cleanup_free char *cmd = xasprintf("tests/unit/minifier_root.sh '%s/root' >/dev/null 2>&1 && "
+					   "python3 tests/mkimage.py --format oci-dir --layer '%s/root' '%s/img' >/dev/null",
+					   shared_dir, shared_dir, shared_dir);
+	int st = system(cmd);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		return -1;
+	return st == 0 ? 1 : -2;
+}
+
 /* Returns 0 when the host cannot build the tree (not x86_64 Debian-like): the test then checks nothing. */
 static int fixture_open(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	const char *tmp = unit_tmpdir();
-	f->root = xasprintf("%s/root", tmp);
-	cleanup_free char *img = xasprintf("%s/img", tmp);
-	cleanup_free char *cmd = xasprintf("tests/unit/minifier_root.sh '%s' >/dev/null 2>&1 && "
-					   "python3 tests/mkimage.py --format oci-dir --layer '%s' '%s' >/dev/null",
-					   f->root, f->root, img);
-	int st = system(cmd);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+	if (!shared_state)
+		shared_state = shared_build();
+	if (shared_state == -1) {
 		printf("# skipped: host is not x86_64 Debian-like\n");
 		return 0;
 	}
-	CHECK_INT(st, 0);
-	if (st != 0)
+	CHECK_INT(shared_state, 1);
+	if (shared_state != 1)
 		return 0;
+	f->root = xasprintf("%s/root", shared_dir);
+	cleanup_free char *img = xasprintf("%s/img", shared_dir);
 	struct pare_error err = { 0 };
 	CHECK_INT(image_open(img, NULL, &f->img, &err), 0);
 	if (!f->img)
