@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,10 @@ void tmp_reap_stale(void)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "pare-", 5) != 0)
+		/* Only names tmp_dir_create() makes, "pare-<pid>-XXXXXX": other tools' pare-* are not ours. */
+		char *end;
+		long pid = strncmp(de->d_name, "pare-", 5) ? -1 : strtol(de->d_name + 5, &end, 10);
+		if (pid <= 0 || *end != '-' || strlen(end + 1) != 6)
 			continue;
 		cleanup_free char *dir = xasprintf("%s/%s", base, de->d_name);
 		cleanup_free char *lock = xasprintf("%s/" LOCK_NAME, dir);
@@ -134,8 +138,9 @@ void tmp_reap_stale(void)
 			continue;
 		cleanup_close int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			/* No lock yet: maybe being created right now; only reap old ones. */
-			if (time(NULL) - st.st_mtime < 60)
+			/* No lock: its creator died between mkdtemp and locking, or it is being created
+			 * right now; reap only old ones whose creating process is gone. */
+			if (time(NULL) - st.st_mtime < 60 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 				continue;
 		} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			continue; /* owner alive */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "lib/error.h"
 #include "lib/hash.h"
@@ -101,4 +102,26 @@ TEST(tmp_remove_tree_does_not_follow_symlinks)
 	CHECK_INT(tmp_remove_tree(tree, &err), 0);
 	CHECK(access(tree, F_OK) != 0);
 	CHECK_INT(access(keep, F_OK), 0);
+}
+
+TEST(tmp_reap_stale_only_reaps_dead_owners)
+{
+	/* A live owner's directory (ours), an unrelated pare-* name, and a dead owner's locked-then-released one. */
+	struct pare_error err = { 0 };
+	cleanup_free char *mine = NULL;
+	CHECK_INT(tmp_dir_create(&mine, &err), 0);
+	cleanup_free char *foreign = xasprintf("%s/pare-foreign-tool-%d", tmp_base(), (int)getpid());
+	CHECK_INT(mkdir(foreign, 0700), 0);
+	struct utimbuf old = { 0, 0 };
+	utime(foreign, &old);
+	cleanup_free char *dead = xasprintf("%s/pare-999999999-abcdef", tmp_base());
+	CHECK_INT(mkdir(dead, 0700), 0);
+	cleanup_free char *deadlock = xasprintf("%s/.pare-lock", dead);
+	close(creat(deadlock, 0600));
+	tmp_reap_stale();
+	CHECK_INT(access(mine, F_OK), 0);
+	CHECK_INT(access(foreign, F_OK), 0);
+	CHECK(access(dead, F_OK) != 0);
+	rmdir(foreign);
+	tmp_remove_tree(mine, NULL);
 }
