@@ -33,18 +33,18 @@ pare: $(BUILD)/pare
 	@ln -sf $(BUILD)/pare pare
 
 $(BUILD)/pare: $(CLI_OBJS) $(BUILD)/libpare.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libpare.a $(LDLIBS)
+	$(if $(V),,@echo "  LINK    $@";)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libpare.a $(LDLIBS)
 
 $(BUILD)/libpare.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(if $(V),,@echo "  AR      $@";)ar rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DPARE_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+	$(if $(V),,@echo "  CC      $<";)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DPARE_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libpare.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libpare.a $(LDLIBS)
+	$(if $(V),,@echo "  LINK    $@";)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libpare.a $(LDLIBS)
 
 # Static test helpers copied into tiny test images (no libc dependency at run time).
 $(BUILD)/helpers/%: tests/helpers/%.c
