@@ -1,9 +1,10 @@
 /* Unit-test runner: runs every registered test (or those named on the command line) and prints
- * TAP-style lines "ok N - name" / "not ok N - name" that tests/run.sh counts. */
+ * TAP-style lines "ok N - name (1.23s)" / "not ok N - name (1.23s)" that tests/run.sh counts. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/tmp.h"
 #include "lib/xalloc.h"
@@ -40,6 +41,13 @@ const char *unit_tmpdir(void)
 	return current_tmp;
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int selected(const struct unit_test *t, int argc, char **argv)
 {
 	if (argc < 2)
@@ -66,6 +74,7 @@ int main(int argc, char **argv)
 			continue;
 		current_failed = 0;
 		fflush(stdout);
+		double start = now_seconds();
 		t->fn();
 		if (current_tmp) {
 			tmp_remove_tree(current_tmp, NULL);
@@ -73,7 +82,9 @@ int main(int argc, char **argv)
 			current_tmp = NULL;
 		}
 		n++;
-		printf("%s %d - unit: %s\n", current_failed ? "not ok" : "ok", n, t->name);
+		/* Wall time of the test (with its temp-dir cleanup), to find slow tests: informational only. */
+		printf("%s %d - unit: %s (%.2fs)\n", current_failed ? "not ok" : "ok", n, t->name,
+		       now_seconds() - start);
 		failed += current_failed;
 	}
 	printf("1..%d\n", n);
