@@ -11,6 +11,7 @@ trap 'rm -rf "$out"' EXIT
 
 pass=0 fail=0 skip=0
 failed_names=()
+times=() # "SECONDS NAME" per test file, for the slowest-files summary
 
 count() { # file with TAP output
 	local p f s
@@ -36,6 +37,7 @@ run_one() { # name command...
 	local n_ok n_bad
 	n_ok=$(grep -cE '^ok ' "$log"); n_bad=$(grep -cE '^not ok ' "$log")
 	printf '%-28s %3d ok %3d failed  (%ds)\n' "$name" "$n_ok" "$n_bad" $((end - start))
+	times+=("$((end - start)) $name")
 	if [ "$n_bad" -gt 0 ] || [ $rc -ne 0 ] || [ -n "${VERBOSE:-}" ]; then
 		grep -E '^(not ok|#)' "$log" | sed 's/^/    /' | head -60
 		[ $rc -ne 0 ] && tail -20 "$log" | sed 's/^/    | /'
@@ -57,6 +59,17 @@ for t in tests/t-*.sh; do
 	run_one "$name" bash "$t"
 done
 
+if [ ${#times[@]} -gt 1 ]; then
+	echo "slowest (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+	printf '%s\n' "${times[@]}" | sort -rn | head -5 | while read -r secs name; do
+		printf '  %-26s %5ds\n' "$name" "$secs"
+	done
+	# The slowest unit tests, from the times the unit runner prints on its TAP lines.
+	if [ -f "$out/unit.log" ]; then
+		sed -nE 's/^(not )?ok [0-9]+ - unit: (.*) \(([0-9.]+)s\)$/\3 \2/p' "$out/unit.log" | sort -rn | head -5 |
+			while read -r secs name; do printf '    unit: %-32s %6.1fs\n' "$name" "$secs"; done
+	fi
+fi
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failures:"
 	printf '  %s\n' "${failed_names[@]}"
