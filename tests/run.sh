@@ -9,6 +9,14 @@ export BUILD
 out=$(mktemp -d "${TMPDIR:-/var/tmp}/paretestrun.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
+# Tests start python3 hundreds of times (tests/mkimage.py per fixture, JSON checks). When python3 on PATH
+# is a wrapper script (a pyenv shim costs seconds per start on a loaded machine), put the interpreter it
+# resolves to first on PATH under the same name: the same python3, started directly.
+py=$(command -v python3 2>/dev/null) && real_py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) &&
+	[ -n "$real_py" ] && [ "$(readlink -f "$py")" != "$(readlink -f "$real_py")" ] && {
+	mkdir -p "$out/bin" && ln -s "$real_py" "$out/bin/python3" && export PATH="$out/bin:$PATH"
+}
+
 pass=0 fail=0 skip=0
 failed_names=()
 times=() # "SECONDS NAME" per test file, for the slowest-files summary
