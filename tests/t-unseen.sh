@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# pare build on images that are not among samples/ (longer suite: `make check-all`), each driven as a
+# user would and checked against the original under docker run with the same client:
+#   redis   redis-server, --http-probe=off and redis-cli --exec probes; checked with raw RESP over TCP
+#           (SET/GET/INCR/lists/EVAL with Lua/CONFIG GET)
+#   pylazy  python3 app started through `#!/usr/bin/env python3`; endpoints import lazily zoneinfo
+#           (tzdata), ssl (CA bundle), hashlib, locale (a generated de_DE.UTF-8), pwd/grp/getaddrinfo
+#           (NSS), subprocess (sh, tr, date), sqlite3/bz2/lzma/unicodedata
+#   php     `php -S` built-in server: Debian's system timezone database, hash, require of a lib file
+#   perl    HTTP::Daemon through `#!/usr/bin/env perl`, lazily required JSON::PP, Digest::SHA, POSIX
+#           with TZ, Encode
+#   apache  apache2ctl -D FOREGROUND (envvars, modules, mime types), a crawled static site, 301/404/403
+# The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
+# $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
+# the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
+. "$(dirname "$0")/lib.sh"
+
+if [ "${PARE_CHECK_ALL:-}" != 1 ]; then
+	echo "# longer suite: runs with make check-all"
+	exit 0
+fi
+for tool in docker skopeo umoci mmdebstrap curl; do
+	command -v $tool >/dev/null || { not_ok "tool $tool present (run make deps)"; t_done; }
+done
+need_dockerd || { not_ok "dockerd answers"; t_done; }
+
+# samples/build.sh builds the recipes next to it: a copy of it beside copies of ours.
+S=$T/unseen
+mkdir -p "$S"
+cp "$ROOT/samples/build.sh" "$ROOT/samples/lib.sh" "$S/"
+cp -a "$ROOT/tests/unseen/." "$S/"
+. "$S/lib.sh"
+export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
+
+if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
+	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
+else
+	names=(redis pylazy php perl apache)
+fi
+N=paretest-unseen-$$
+
+# run_check NAME REF OUT: runs REF detached, waits for its port, writes the check's output to OUT.
+run_check() {
+	local port c ip rc=0
+	port=$(sample_port "$1")
+	c=$(docker run -d --pull never "$2") || return 1
+	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+	if [ -z "$ip" ] || ! wait_tcp "$ip" "$port" 60; then
+		echo "port $port never opened" >"$3"
+		rc=1
+	else
+		"$S/$1/check" "$ip:$port" >"$3" 2>&1 || rc=1
+	fi
+	[ $rc = 0 ] || docker logs "$c" 2>&1 | tail -20 >>"$3"
+	docker rm -f "$c" >/dev/null 2>&1
+	return $rc
+}
+
+# same_answers NAME REF DESC: the check's output for REF equals the fat image's.
+same_answers() {
+	if run_check "$1" "$2" "$T/$1.$3.txt" && cmp -s "$T/$1.fat.txt" "$T/$1.$3.txt"; then
+		ok "$1: $3 slim image answers like the original"
+	else
+		not_ok "$1: $3 slim image answers like the original" "$(diff "$T/$1.fat.txt" "$T/$1.$3.txt" | head -20)"
+	fi
+}
+
+for name in "${names[@]}"; do
+	fat=$("$S/build.sh" "$name" 2>"$T/$name.build.log") || {
+		not_ok "$name: image builds" "$(tail -5 "$T/$name.build.log")"
+		continue
+	}
+	ok "$name: image builds ($(basename "$fat"))"
+	docker load -i "$fat" | sed -n 's/^Loaded image: //p' | tail -1 >"$T/ref"
+	ref=$(cat "$T/ref")
+	docker tag "$ref" "$N-$name:fat"
+	t_cleanup_add "docker rmi -f $N-$name:fat $N-$name:slim $N-$name:pipe >/dev/null 2>&1"
+	if ! run_check "$name" "$N-$name:fat" "$T/$name.fat.txt"; then
+		not_ok "$name: the original passes its check" "$(tail -5 "$T/$name.fat.txt")"
+		continue
+	fi
+	sample_options "$name"
+	if ! "$PARE" build "$fat" -o "$T/$name.slim.tar" --tag "$N-$name:slim" --quiet "${SAMPLE_OPTIONS[@]}" \
+		>"$T/$name.pare.log" 2>&1; then
+		not_ok "$name: pare build" "$(tail -5 "$T/$name.pare.log")"
+		continue
+	fi
+	ok "$name: pare build"
+	docker load -i "$T/$name.slim.tar" >/dev/null
+	same_answers "$name" "$N-$name:slim" "docker run of the"
+	fat_size=$(stat -c %s "$fat")
+	slim_size=$(stat -c %s "$T/$name.slim.tar")
+	check "$name: slim archive at least 3x smaller ($fat_size -> $slim_size bytes)" test $((slim_size * 3)) -le "$fat_size"
+	if [ "$name" = perl ]; then
+		docker save "$N-$name:fat" | "$PARE" build - -o - --tag "$N-$name:pipe" --quiet "${SAMPLE_OPTIONS[@]}" 2>"$T/pipe.log" |
+			docker load >/dev/null
+		same_answers "$name" "$N-$name:pipe" "docker save | pare build - -o - | docker load:"
+	fi
+done
+t_done

@@ -1,0 +1,1 @@
+<?php function helper() { return strtoupper(gethostbyname("localhost")); }
