@@ -72,6 +72,9 @@ const char *image_host_arch(void);
 
 /* Size cap for one decompressed layer (PARE_MAX_LAYER_BYTES overrides the default). */
 uint64_t image_max_layer_bytes(void);
+/* Field types of config.config (Entrypoint, Env, User, Labels...) and a history with no more steps
+ * that made layers than there are layers (image/config_check.c). */
+int image_config_check(json_t *config, size_t n_layers, const char *digest, struct pare_error *err);
 uint64_t image_max_archive_bytes(void);
 #define IMAGE_DEFAULT_MAX_LAYER_BYTES (64ULL << 30)
 #define IMAGE_DEFAULT_MAX_ARCHIVE_BYTES (256ULL << 30)

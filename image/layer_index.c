@@ -3,6 +3,7 @@
  * count hardlinks and compute the statistics. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,6 +94,13 @@ static int read_layer(struct layer_index *idx, struct image *img, size_t layer, 
 			continue;
 		if (p[n].kind == 'e' && S_ISREG(p[n].meta.mode)) {
 			idx->stats.layer_bytes[layer] += (uint64_t)p[n].meta.size;
+			/* Declared sizes count too: a sparse entry expands to its full size when written. */
+			if (idx->stats.layer_bytes[layer] > image_max_layer_bytes()) {
+				pare_error_set(err, EFBIG, "layer %zu: its files declare more than %llu bytes (limit; see PARE_MAX_LAYER_BYTES)",
+					       layer, (unsigned long long)image_max_layer_bytes());
+				n++;
+				goto out;
+			}
 			idx->content_bytes += (uint64_t)p[n].meta.size;
 			idx->content_entries++;
 		}

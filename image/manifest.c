@@ -357,6 +357,8 @@ static int load_config(struct image *img, const char *name, const char *want, in
 		if (v && !json_is_null(v) && json_typeof(v) != fields[i].type)
 			return pare_error_set(err, 0, "config '%s': '%s' has the wrong JSON type", got, fields[i].key);
 	}
+	if (image_config_check(c, img->n_layers, got, err) < 0)
+		return -1;
 	json_t *ids = json_object_get(json_object_get(c, "rootfs"), "diff_ids");
 	if (!json_is_array(ids))
 		return pare_error_set(err, 0, "config '%s' has no 'rootfs.diff_ids' array", got);
