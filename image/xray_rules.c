@@ -321,7 +321,9 @@ static void collect_mode_flags(const struct layer_index *idx, struct xray_report
 				strvec_push(&caps.markers, e->path);
 				acc_add(&caps, e);
 			}
-		if ((e->mode & S_IWOTH) && !(S_ISDIR(e->mode) && (e->mode & S_ISVTX))) {
+		/* Device nodes such as /dev/null are world-writable by design. */
+		if ((e->mode & S_IWOTH) && !S_ISCHR(e->mode) && !S_ISBLK(e->mode) &&
+		    !(S_ISDIR(e->mode) && (e->mode & S_ISVTX))) {
 			strvec_push(&ww.markers, e->path);
 			ww.files++;
 		}
@@ -332,7 +334,7 @@ static void collect_mode_flags(const struct layer_index *idx, struct xray_report
 	} out[] = {
 		{ &suid, "setuid", "setuid/setgid programs" },
 		{ &caps, "file-capabilities", "programs with file capabilities (security.capability)" },
-		{ &ww, "world-writable", "world-writable files and directories without the sticky bit" },
+		{ &ww, "world-writable", "world-writable files and directories without the sticky bit (device nodes aside)" },
 	};
 	for (size_t k = 0; k < sizeof(out) / sizeof(out[0]); k++) {
 		struct acc *a = out[k].a;

@@ -36,7 +36,13 @@ cat >"$T/fat.json" <<'EOF'
       {"path": "root/.cache/pip/http/a/b", "size": 6000},
       {"path": "home/u/.npm/_cacache/index", "size": 2500},
       {"path": "big1", "size": 100000},
-      {"path": "big2", "size": 50000}
+      {"path": "big2", "size": 50000},
+      {"path": "dev", "type": "dir"},
+      {"path": "dev/null", "type": "char", "devmajor": 1, "devminor": 3, "mode": "0666"},
+      {"path": "srv", "type": "dir"},
+      {"path": "srv/open", "content": "open\n", "mode": "0666"},
+      {"path": "usr/bin/ping", "size": 300, "mode": "0755",
+       "xattrs": {"security.capability": "hex:0100000200200000000000000000000000000000"}}
     ]},
     {"entries": [
       {"path": "big1", "type": "whiteout"},
@@ -108,18 +114,19 @@ want "three layers" 'len(d["layers"])' "3"
 want "layers matched to history past empty_layer steps" '[l["created_by"] for l in d["layers"]]' \
 	'["ADD rootfs.tar /", "RUN rm /big1 && echo > /big2", "RUN |2 API_TOKEN=abc OTHER=1 /bin/sh -c make"]'
 want "history steps point at their layer" '[h["layer"] for h in d["history"]]' '[0, null, 1, null, 2, null]'
-# Final filesystem: bin/app (+ hardlink app2), gcc-12, su, cc1, stdio.h, 2 apt lists, .deb, pip, npm,
-# big2, copyright, passwd = 14 regular paths, 13 distinct contents.
-want "regular files" 'd["totals"]["files"]' "14"
+# Final filesystem: bin/app (+ hardlink app2), gcc-12, su, ping, cc1, stdio.h, 2 apt lists, .deb, pip,
+# npm, big2, srv/open, copyright, passwd = 16 regular paths, 15 distinct contents; dev/null is "other".
+want "regular files" 'd["totals"]["files"]' "16"
+want "other entries" 'd["totals"]["other"]' "1"
 want "hardlinks counted" 'd["totals"]["hardlinks"]' "1"
 want "symlinks" 'd["totals"]["symlinks"]' "1"
-want_bytes=$((1000 + 5000 + 800 + 20000 + 3000 + 40000 + 0 + 7000 + 6000 + 2500 + 10 + 1234 + 26))
+want_bytes=$((1000 + 5000 + 800 + 300 + 20000 + 3000 + 40000 + 0 + 7000 + 6000 + 2500 + 10 + 5 + 1234 + 26))
 want "content bytes (hardlink once)" 'd["totals"]["bytes"]' "$want_bytes"
 want "wasted bytes: deleted big1 + overwritten big2" 'd["totals"]["wasted_bytes"]' "150000"
 want "wasted files" 'd["totals"]["wasted_files"]' "2"
 want "largest files, hardlinks once, biggest first" '[(f["path"], f["size"]) for f in d["largest_files"]][:6]' \
 	'[["/var/lib/apt/lists/deb.debian.org_Packages", 40000], ["/usr/lib/gcc/x86_64-linux-gnu/12/cc1", 20000], ["/var/cache/apt/archives/foo_1.0_amd64.deb", 7000], ["/root/.cache/pip/http/a/b", 6000], ["/usr/bin/gcc-12", 5000], ["/usr/include/stdio.h", 3000]]'
-want "largest files: 12 with content" 'len(d["largest_files"])' "12"
+want "largest files: 14 with content" 'len(d["largest_files"])' "14"
 want "the layer of a largest file" '[f["layer"] for f in d["largest_files"] if f["path"] == "/usr/share/doc/app/copyright"]' '[1]'
 F() { echo "[(f[\"bytes\"], f[\"files\"]) for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
 want "flag apt-lists" "$(F apt-lists)" '[[40000, 2]]'
@@ -133,13 +140,15 @@ want "flag headers" "$(F headers)" '[[3000, 1]]'
 want "flag docs" "$(F docs)" '[[1234, 1]]'
 want "flag setuid" '[f["paths"] for f in d["flags"] if f["id"] == "setuid"]' '[["/usr/bin/su"]]'
 want "flag wasted" "$(F wasted)" '[[150000, 2]]'
+want "flag world-writable: not device nodes" '[f["paths"] for f in d["flags"] if f["id"] == "world-writable"]' '[["/srv/open"]]'
+want "flag file-capabilities" '[(f["paths"], f["bytes"]) for f in d["flags"] if f["id"] == "file-capabilities"]' '[[["/usr/bin/ping"], 300]]'
 want "flag root" "$(F root)" '[[0, 0]]'
 want "flag unpinned-base (nothing recorded)" '[f["detail"][:21] for f in d["flags"] if f["id"] == "unpinned-base"]' \
 	'["no base digest record"]'
 want "flag secret-env names, never values" '[f["paths"] for f in d["flags"] if f["id"] == "secret-env"]' '[["DB_PASSWORD"]]'
 want "flag secret-build-args" '[f["paths"] for f in d["flags"] if f["id"] == "secret-build-args"]' '[["step 4: API_TOKEN"]]'
 want "nothing flagged that is absent" \
-	'sorted(set(f["id"] for f in d["flags"]) & {"clang","make","cmake","go","rust","jdk","apk-cache","yum-cache","dnf-cache","static-libs","git","man-pages","history-mismatch","file-capabilities"})' '[]'
+	'sorted(set(f["id"] for f in d["flags"]) & {"clang","make","cmake","go","rust","jdk","apk-cache","yum-cache","dnf-cache","static-libs","git","man-pages","history-mismatch","debuggers","tmp-files","logs"})' '[]'
 check_json "$T/fat.out"
 if grep -q hunter2 "$T/fat.out"; then not_ok "secret values never printed"; else ok "secret values never printed"; fi
 
