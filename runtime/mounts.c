@@ -109,24 +109,23 @@ static int mount_overlay(const struct rt_child_args *a, struct pare_error *err)
 		return pare_error_errno(err, "opening the overlay directories");
 	cleanup_free char *opts = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d%s",
 					    lfd, ufd, wfd, a->userns ? ",userxattr" : "");
-	if (mount("overlay", root, "overlay", 0, opts) < 0)
+	/* nodev: a device node the application makes with CAP_MKNOD (or one left in the upper directory)
+	 * must not open the host's device; pare has no device cgroup to stop it as Docker has. */
+	if (mount("overlay", root, "overlay", MS_NODEV, opts) < 0)
 		return pare_error_errno(err, "mounting the overlay on '%s'", root);
 	return 0;
 }
 
-static int setup_dev(int rootfd, bool userns, struct pare_error *err)
+/* /dev is a nodev tmpfs holding bind mounts of the host's harmless nodes (each bind is its own mount,
+ * so it works): a node the application makes there with CAP_MKNOD cannot open a host device. */
+static int setup_dev(int rootfd, struct pare_error *err)
 {
-	cleanup_close int dev = mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755,size=65536k", err);
+	cleanup_close int dev = mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
+						 "mode=755,size=65536k", err);
 	if (dev < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
 		const char *name = dev_nodes[i].name;
-		if (!userns && mknodat(dev, name, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) == 0) {
-			if (fchmodat(dev, name, 0666, 0) < 0)
-				return pare_error_errno(err, "setting the mode of /dev/%s", name);
-			continue;
-		}
-		/* Without the privilege to make nodes: bind the host's. */
 		cleanup_close int f = openat(dev, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (f < 0)
 			return pare_error_errno(err, "creating /dev/%s", name);
@@ -245,7 +244,7 @@ int rt_setup_mounts(const struct rt_child_args *a, struct pare_error *err)
 	if (rootfd < 0)
 		return pare_error_errno(err, "opening '%s'", root);
 	cleanup_close int proc = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
-	if (proc < 0 || setup_dev(rootfd, a->userns, err) < 0 || setup_sys(rootfd, err) < 0)
+	if (proc < 0 || setup_dev(rootfd, err) < 0 || setup_sys(rootfd, err) < 0)
 		return -1;
 	static const char *const etc[] = { "hosts", "hostname", "resolv.conf" };
 	for (size_t i = 0; i < 3; i++) {
