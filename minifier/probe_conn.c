@@ -200,6 +200,13 @@ bool probe_response_not_http(const struct probe_response *r)
 	return r->curl_error == CURLE_WEIRD_SERVER_REPLY || r->curl_error == CURLE_UNSUPPORTED_PROTOCOL;
 }
 
+bool probe_response_no_http_answer(const struct probe_response *r)
+{
+	/* Connected, but no HTTP answer: another protocol's reply, or a server (redis, postgres...)
+	 * that reads the request and closes or resets the connection. */
+	return probe_response_not_http(r) || r->curl_error == CURLE_GOT_NOTHING || r->curl_error == CURLE_RECV_ERROR;
+}
+
 bool probe_response_maybe_tls(const struct probe_response *r)
 {
 	/* A TLS server answers plain HTTP with an alert (not HTTP), by closing, or (nginx) with 400. */

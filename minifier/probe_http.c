@@ -146,7 +146,7 @@ static void send_item(struct port_run *pr, struct item *it, bool detect)
 	if (resp.curl_error) {
 		if (atomic_load(&p->cancel))
 			fail(p, x, xstrdup("cancelled: the analysis ended first"));
-		else if (detect && !it->user && probe_response_not_http(&resp)) {
+		else if (detect && !it->user && probe_response_no_http_answer(&resp)) {
 			x->error = xasprintf("port %u does not speak HTTP (%s): crawl skipped", pr->port, resp.error);
 			pr->not_http = true;
 		} else

@@ -67,6 +67,7 @@ void probe_conn_release(struct probe_conn *c);
 
 bool probe_response_maybe_tls(const struct probe_response *r);
 bool probe_response_not_http(const struct probe_response *r);
+bool probe_response_no_http_answer(const struct probe_response *r);
 /* Links of an HTML or CSS response appended to `links`; returns the absolute <base href> (new) or NULL. */
 char *probe_response_links(const struct probe_response *r, struct strvec *links);
 void probe_response_release(struct probe_response *r);

@@ -3,7 +3,7 @@
 pages, a stylesheet, redirects, a link chain, many links, a 500 and a POST endpoint. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
 With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem.
-Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--tls=DIR]"""
+Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR]"""
 import socket
 import ssl
 import sys
@@ -14,6 +14,7 @@ port, log = int(sys.argv[1]), sys.argv[2]
 args = sys.argv[3:]
 v6 = "--v6" in args
 garbage = "--garbage" in args
+silent = "--silent" in args  # read the request, close without answering (as redis does to HTTP)
 tls = next((a[6:] for a in args if a.startswith("--tls=")), None)
 delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
 
@@ -90,7 +91,7 @@ class Server(HTTPServer):
 
 
 time.sleep(delay)
-if garbage:
+if garbage or silent:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
@@ -99,7 +100,10 @@ if garbage:
         c, _ = s.accept()
         with open(log, "a") as f:
             f.write("RAW connection\n")
-        c.sendall(b"-ERR this is not HTTP\r\n")
+        if silent:
+            c.recv(4096)
+        else:
+            c.sendall(b"-ERR this is not HTTP\r\n")
         c.close()
 server = Server(("::1" if v6 else "127.0.0.1", port), Handler)
 if tls:

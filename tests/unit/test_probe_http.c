@@ -292,6 +292,23 @@ TEST(probe_http_ipv6_only_server)
 	server_stop(&s);
 }
 
+TEST(probe_http_port_closing_without_answer)
+{
+	/* redis, postgres and friends read "GET /" and close: a note, not a failed build. */
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, "--silent"), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.n_failed, 0);
+	CHECK(!r.results[0].failed && r.results[0].error && strstr(r.results[0].error, "does not speak HTTP"));
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
 TEST(probe_http_non_http_port)
 {
 	struct server s;
