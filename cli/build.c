@@ -226,7 +226,7 @@ int cmd_build(int argc, char **argv)
 	if (rt_config_from_image(&cfg, img, &a.run, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < a.vols.n; i++) {
-		if (build_parse_volume(a.vols.v[i], &cfg) < 0) {
+		if (cli_parse_volume(a.vols.v[i], &cfg) < 0) {
 			pare_error_set(&err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", a.vols.v[i]);
 			goto out;
 		}

@@ -92,6 +92,4 @@ struct build_args {
 /* Fills a; returns -1 to go on, or the exit status (help printed, usage error). */
 int build_parse_args(int argc, char **argv, struct build_args *a);
 void build_args_release(struct build_args *a);
-/* -v SRC:DST[:ro|rw] into cfg->binds; -1 when malformed. */
-int build_parse_volume(const char *spec, struct rt_config *cfg);
 #endif

@@ -112,37 +112,6 @@ static const struct option longopts[] = {
 };
 
 
-static int parse_seconds(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > 100000000UL || s[0] == '-')
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-int build_parse_volume(const char *spec, struct rt_config *cfg)
-{
-	cleanup_free char *s = xstrdup(spec);
-	char *dst = strchr(s, ':');
-	if (!dst || s[0] != '/')
-		return -1;
-	*dst++ = '\0';
-	char *mode = strchr(dst, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (dst[0] != '/' || (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0))
-		return -1;
-	cfg->binds = xrealloc(cfg->binds, (cfg->n_binds + 1) * sizeof(*cfg->binds));
-	struct rt_bind *b = &cfg->binds[cfg->n_binds++];
-	b->source = xstrdup(s);
-	b->target = xstrdup(dst);
-	b->readonly = mode && !strcmp(mode, "ro");
-	return 0;
-}
-
 static bool on_off(const char *v, bool *out)
 {
 	if (!v || !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes"))
@@ -197,7 +166,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		}
 		case OPT_HTTP_WAIT:
-			if (parse_seconds(optarg, &a->http_wait) < 0)
+			if (cli_parse_seconds(optarg, &a->http_wait) < 0)
 				return cli_usage_error("build", "invalid --http-probe-wait '%s' (seconds)", optarg);
 			break;
 		case OPT_EXEC: strvec_push(&a->execs, optarg); break;
@@ -206,7 +175,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 				a->cont = BUILD_CONT_EXIT;
 			else if (!strcmp(optarg, "probe"))
 				a->cont = BUILD_CONT_PROBE;
-			else if (parse_seconds(optarg, &a->cont_seconds) == 0 && a->cont_seconds > 0)
+			else if (cli_parse_seconds(optarg, &a->cont_seconds) == 0 && a->cont_seconds > 0)
 				a->cont = BUILD_CONT_SECONDS;
 			else
 				return cli_usage_error("build", "--continue-after wants exit, probe or a number of seconds, not '%s'", optarg);
@@ -220,7 +189,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 				return cli_usage_error("build", "--probe-failures wants fail or ignore, not '%s'", optarg);
 			break;
 		case OPT_STOP_TIMEOUT:
-			if (parse_seconds(optarg, &a->grace) < 0)
+			if (cli_parse_seconds(optarg, &a->grace) < 0)
 				return cli_usage_error("build", "invalid --stop-timeout '%s' (seconds)", optarg);
 			break;
 		case OPT_INC_PATH:

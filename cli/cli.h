@@ -13,6 +13,13 @@ struct pare_command {
 
 /* Print "pare: msg" and "Try 'pare CMD --help'." and return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Options shared by run, profile and build (cli/run_opts.c). */
+struct rt_config;
+/* A whole number of seconds (0 to 10^8); -1 when malformed. */
+int cli_parse_seconds(const char *s, unsigned *out);
+/* -v SRC:DST[:ro|rw] appended to cfg->binds; -1 when malformed. */
+int cli_parse_volume(const char *spec, struct rt_config *cfg);
+
 /* Commands (one file each under cli/). */
 int cmd_run(int argc, char **argv);
 int cmd_squash(int argc, char **argv);

@@ -41,37 +41,6 @@ static void profile_help(FILE *f)
 		   "  -h, --help              this help\n");
 }
 
-static int parse_seconds(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > 100000000UL || s[0] == '-')
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int parse_volume(const char *spec, struct rt_config *cfg)
-{
-	cleanup_free char *s = xstrdup(spec);
-	char *dst = strchr(s, ':');
-	if (!dst || s[0] != '/')
-		return -1;
-	*dst++ = '\0';
-	char *mode = strchr(dst, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (dst[0] != '/' || (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0))
-		return -1;
-	cfg->binds = xrealloc(cfg->binds, (cfg->n_binds + 1) * sizeof(*cfg->binds));
-	struct rt_bind *b = &cfg->binds[cfg->n_binds++];
-	b->source = xstrdup(s);
-	b->target = xstrdup(dst);
-	b->readonly = mode && !strcmp(mode, "ro");
-	return 0;
-}
-
 /* The runtime's hooks, bound to the tracer. */
 static int hook_ready(pid_t pid, void *data)
 {
@@ -182,12 +151,12 @@ int cmd_profile(int argc, char **argv)
 				return cli_usage_error("profile", "unknown network '%s' (none or host)", optarg);
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &o.timeout) < 0)
+			if (cli_parse_seconds(optarg, &o.timeout) < 0)
 				return cli_usage_error("profile", "invalid --timeout '%s' (seconds)", optarg);
 			break;
 		case OPT_STOP_TIMEOUT: {
 			unsigned g;
-			if (parse_seconds(optarg, &g) < 0)
+			if (cli_parse_seconds(optarg, &g) < 0)
 				return cli_usage_error("profile", "invalid --stop-timeout '%s' (seconds)", optarg);
 			o.stop_grace = (int)g;
 			break;
@@ -222,7 +191,7 @@ int cmd_profile(int argc, char **argv)
 	if (image_open(input, ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &o, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < vols.n; i++) {
-		if (parse_volume(vols.v[i], &cfg) < 0) {
+		if (cli_parse_volume(vols.v[i], &cfg) < 0) {
 			pare_error_set(&err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", vols.v[i]);
 			goto out;
 		}
