@@ -23,57 +23,6 @@
 #include "minifier/probe_exec.h"
 #include "minifier/probe_http.h"
 
-static char *default_output(const char *input, bool oci_dir)
-{
-	cleanup_free char *copy = xstrdup(input);
-	size_t n = strlen(copy);
-	while (n > 1 && copy[n - 1] == '/')
-		copy[--n] = '\0';
-	const char *slash = strrchr(copy, '/');
-	cleanup_free char *base = xstrdup(slash ? slash + 1 : copy);
-	static const char *const exts[] = { ".tar.gz", ".tar.zst", ".tgz", ".tar", ".oci", NULL };
-	for (size_t i = 0; exts[i]; i++) {
-		size_t bl = strlen(base), el = strlen(exts[i]);
-		if (bl > el && !strcmp(base + bl - el, exts[i])) {
-			base[bl - el] = '\0';
-			break;
-		}
-	}
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return xstrdup(oci_dir ? "image.slim" : "image.slim.tar");
-	return xasprintf("%s.slim%s", base, oci_dir ? "" : ".tar");
-}
-
-static void on_signal(int sig)
-{
-	image_write_abort();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void handle_write_signals(void)
-{
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static const char *human(uint64_t n, char buf[32])
-{
-	if (n < 1024)
-		snprintf(buf, 32, "%" PRIu64 " B", n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, 32, "%.1f KiB", (double)n / 1024);
-	else if (n < 1024ull * 1024 * 1024)
-		snprintf(buf, 32, "%.1f MiB", (double)n / (1024 * 1024));
-	else
-		snprintf(buf, 32, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
-	return buf;
-}
-
 static bool progress;
 static void phase(const char *what)
 {
@@ -188,7 +137,7 @@ int cmd_build(int argc, char **argv)
 			build_args_release(&a);
 			return cli_usage_error("build", "reading standard input needs -o (a file, or - for standard output)");
 		}
-		a.output = default_out = default_output(a.input, a.format == IMAGE_WRITE_OCI_DIR);
+		a.output = default_out = cli_default_output(a.input, "slim", a.format == IMAGE_WRITE_OCI_DIR);
 	}
 	bool to_stdout = !strcmp(a.output, "-");
 	if (to_stdout && a.format != IMAGE_WRITE_ARCHIVE) {
@@ -338,7 +287,7 @@ int cmd_build(int argc, char **argv)
 	phase("writing the slim image");
 	if (!a.tag)
 		a.tag = default_tag = image_tag_default(img, ".slim");
-	handle_write_signals();
+	cli_abort_write_on_signals();
 	struct image_write_opts wo = {
 		.output = a.output,
 		.format = a.format,
@@ -363,8 +312,8 @@ int cmd_build(int argc, char **argv)
 		n_warn++;
 	pare_info("pare: %s -> %s: %s -> %s of files (%.1fx smaller), %" PRIu64 " files kept, %" PRIu64
 		  " removed; layer %s\n",
-		  a.input, to_stdout ? "standard output" : a.output, human(st->bytes, b1), human(kt.kept_bytes, b2), ratio,
-		  kt.kept_files, kt.removed_files, human(res.layer_size, b3));
+		  a.input, to_stdout ? "standard output" : a.output, cli_human_size(st->bytes, b1), cli_human_size(kt.kept_bytes, b2), ratio,
+		  kt.kept_files, kt.removed_files, cli_human_size(res.layer_size, b3));
 	pare_info("pare: time: read %.1fs, unpack %.1fs, run %.1fs (probes %.1fs), minify %.1fs, write %.1fs; "
 		  "image %s, id %.19s\n",
 		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write, res.tag ? res.tag : "", res.image_id ? res.image_id : "");

@@ -20,6 +20,17 @@ int cli_parse_seconds(const char *s, unsigned *out);
 /* -v SRC:DST[:ro|rw] appended to cfg->binds; -1 when malformed. */
 int cli_parse_volume(const char *spec, struct rt_config *cfg);
 
+/* Output helpers shared by squash and build (cli/output.c). */
+#include <stdbool.h>
+#include <stdint.h>
+/* "dir/app.tar" -> "app.SUFFIX.tar" in the current directory ("app.SUFFIX" for an OCI directory). */
+char *cli_default_output(const char *input, const char *suffix, bool oci_dir);
+/* SIGINT/SIGTERM/SIGHUP remove the image being written, then end pare as the signal would;
+ * SIGPIPE is ignored so that a closed pipe on -o - is an error, not a kill. */
+void cli_abort_write_on_signals(void);
+/* "12.3 MiB" into buf. */
+const char *cli_human_size(uint64_t n, char buf[32]);
+
 /* Commands (one file each under cli/). */
 int cmd_run(int argc, char **argv);
 int cmd_squash(int argc, char **argv);

@@ -43,56 +43,6 @@ static void usage(FILE *f)
 		   "failed run leaves nothing behind (except with -o -, where what was sent is sent).\n");
 }
 
-/* "app.tar" -> "app.squashed.tar" (in the current directory). */
-static char *default_output(const char *input, bool oci_dir)
-{
-	cleanup_free char *norm = path_normalize(input);
-	cleanup_free char *base = xstrdup(path_basename(norm));
-	static const char *const exts[] = { ".tar.gz", ".tar.zst", ".tar.zstd", ".tgz", ".tar", NULL };
-	for (const char *const *e = exts; *e; e++) {
-		size_t bl = strlen(base), el = strlen(*e);
-		if (bl > el && !strcmp(base + bl - el, *e)) {
-			base[bl - el] = '\0';
-			break;
-		}
-	}
-	if (!*base || !strcmp(base, "/"))
-		return xstrdup(oci_dir ? "image.squashed" : "image.squashed.tar");
-	return xasprintf("%s.squashed%s", base, oci_dir ? "" : ".tar");
-}
-
-static void on_signal(int sig)
-{
-	image_write_abort();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Interrupted: leave no temporary file behind. A closed pipe on -o - becomes an error, not a kill. */
-static void handle_signals(void)
-{
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static const char *human(uint64_t n, char buf[32])
-{
-	if (n < 1024)
-		snprintf(buf, 32, "%" PRIu64 " B", n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, 32, "%.1f KiB", (double)n / 1024);
-	else if (n < 1024ull * 1024 * 1024)
-		snprintf(buf, 32, "%.1f MiB", (double)n / (1024 * 1024));
-	else
-		snprintf(buf, 32, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
-	return buf;
-}
-
 int cmd_squash(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -170,7 +120,7 @@ int cmd_squash(int argc, char **argv)
 	if (!output) {
 		if (!strcmp(input, "-"))
 			return cli_usage_error("squash", "reading standard input needs -o (a file, or - for standard output)");
-		output = default_out = default_output(input, format == IMAGE_WRITE_OCI_DIR);
+		output = default_out = cli_default_output(input, "squashed", format == IMAGE_WRITE_OCI_DIR);
 	}
 	bool to_stdout = !strcmp(output, "-");
 	if (to_stdout && format != IMAGE_WRITE_ARCHIVE)
@@ -192,7 +142,7 @@ int cmd_squash(int argc, char **argv)
 		.result = &res,
 	};
 
-	handle_signals();
+	cli_abort_write_on_signals();
 	tmp_reap_stale(); /* what a SIGKILLed run left */
 	if (image_open(input, ref, &img, &err) < 0)
 		goto out;
@@ -205,8 +155,8 @@ int cmd_squash(int argc, char **argv)
 	pare_info("pare: wrote %s%s%s: %s, %zu layer%s flattened into one of %s (%" PRIu64 " entries, %s of files), "
 		  "image id %s\n",
 		  to_stdout ? "" : "'", to_stdout ? "standard output" : output, to_stdout ? "" : "'", res.tag,
-		  img->n_layers, img->n_layers == 1 ? "" : "s", human(res.layer_size, b1), res.entries,
-		  human(res.content_bytes, b2), res.image_id);
+		  img->n_layers, img->n_layers == 1 ? "" : "s", cli_human_size(res.layer_size, b1), res.entries,
+		  cli_human_size(res.content_bytes, b2), res.image_id);
 	status = 0;
 out:
 	if (status)
