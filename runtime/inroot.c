@@ -16,10 +16,15 @@
 
 int rt_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
+	return rt_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+int rt_openat2(int rootfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
+{
 	struct open_how how = { 0 };
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	how.mode = (flags & O_CREAT) ? mode : 0;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	how.resolve = resolve;
 	while (*path == '/')
 		path++;
 	if (!*path)

@@ -10,6 +10,8 @@
 /* ---- inroot.c: paths resolved inside a root directory fd, never outside ---- */
 /* openat2(rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS); -1 with errno. */
 int rt_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+/* openat2 of `path` (leading "/" ignored) below rootfd with the given RESOLVE_* flags; retried on EAGAIN/EINTR. */
+int rt_openat2(int rootfd, const char *path, int flags, mode_t mode, unsigned long long resolve);
 /* mkdir -p inside the root (symlinks followed, confined to the root); returns an O_PATH fd of the
  * directory or -1 with errno. New directories get `mode` and root:root. */
 int rt_mkdir_in_root(int rootfd, const char *path, mode_t mode);

@@ -36,18 +36,8 @@ struct unpacker {
 
 static int open_strict(int rootfd, const char *path)
 {
-	struct open_how how = { 0 };
-	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-	while (*path == '/')
-		path++;
-	if (!*path)
-		path = ".";
-	int fd;
-	do
-		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-	return fd;
+	return rt_openat2(rootfd, path, O_PATH | O_DIRECTORY, 0,
+			  RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 /* An O_PATH fd of directory `dir` (normalised) inside the root, creating missing components (0755,
