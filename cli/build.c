@@ -101,9 +101,8 @@ static json_t *profile_summary(const struct profile *p)
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_args a = { .http = -1, .fanotify = true, .grace = 10, .format = IMAGE_WRITE_ARCHIVE };
-	a.run.network = RT_NETWORK_NONE;
-	a.run.stop_grace = -1;
+	struct build_args a;
+	build_args_init(&a);
 	int r = build_parse_args(argc, argv, &a);
 	if (r >= 0) {
 		build_args_release(&a);
@@ -168,26 +167,20 @@ int cmd_build(int argc, char **argv)
 
 	double t = build_now(), t_start = t;
 	phase("reading the image");
-	if (image_open(a.input, a.ref, &img, &err) < 0 || layer_index_build(img, &idx, &err) < 0)
+	if (image_open(a.input, a.ro.ref, &img, &err) < 0 || layer_index_build(img, &idx, &err) < 0)
 		goto out;
 	if (!(out_config = build_output_config(img->config, &a.nc, &err)))
 		goto out;
-	if (rt_config_from_image(&cfg, img, &a.run, &err) < 0)
+	if (rt_config_from_image(&cfg, img, &a.ro.o, &err) < 0 || cli_run_opts_apply(&a.ro, &cfg, &err) < 0)
 		goto out;
-	for (size_t i = 0; i < a.vols.n; i++) {
-		if (cli_parse_volume(a.vols.v[i], &cfg) < 0) {
-			pare_error_set(&err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", a.vols.v[i]);
-			goto out;
-		}
-	}
 	tm.index = build_now() - t;
 
 	/* Probes. */
 	br.cfg = &cfg;
 	br.image_name = a.input;
-	br.fanotify = a.fanotify;
+	br.fanotify = a.ro.fanotify;
 	br.quiet_app = pare_verbosity == 0;
-	br.grace = a.run.stop_grace >= 0 ? (unsigned)a.run.stop_grace : a.grace;
+	br.grace = cfg.stop_grace; /* --stop-timeout, 10 by default */
 	br.cont = a.cont;
 	br.cont_seconds = a.cont_seconds;
 	br.http_requests = a.http_cmds.v;

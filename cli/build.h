@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli/run_opts.h"
 #include "image/writer.h"
 #include "lib/strvec.h"
 #include "minifier/keep.h"
@@ -75,21 +76,22 @@ double build_now(void);
 
 /* Options (cli/build_args.c). */
 struct build_args {
-	const char *input, *output, *tag, *report, *ref, *compress;
+	const char *input, *output, *tag, *report, *compress;
 	enum image_write_format format;
 	int http; /* -1 default, 0 off, 1 on */
-	struct strvec http_cmds, execs, env, vols, cmd_args;
+	struct strvec http_cmds, execs, cmd_args;
 	const char *http_ports;
-	unsigned http_wait, cont_seconds, grace;
+	unsigned http_wait, cont_seconds;
 	enum build_continue cont;
-	bool ignore_failures, fanotify;
+	bool ignore_failures;
 	struct keep_opts keep;
 	struct strvec inc_paths, inc_bins, inc_exes, excludes;
-	struct rt_image_options run;
+	struct cli_run_opts ro; /* the analysis run: --entrypoint, -e, -v... (cli/run_opts.h) */
 	struct build_new_config nc;
 	struct strvec new_env, new_labels;
 };
-/* Fills a; returns -1 to go on, or the exit status (help printed, usage error). */
+/* Fills a (build_args_init'ed); returns -1 to go on, or the exit status (help printed, usage error). */
+void build_args_init(struct build_args *a);
 int build_parse_args(int argc, char **argv, struct build_args *a);
 void build_args_release(struct build_args *a);
 #endif

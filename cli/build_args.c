@@ -7,6 +7,7 @@
 
 #include "cli/build.h"
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lib/error.h"
 #include "lib/xalloc.h"
 
@@ -62,10 +63,9 @@ static void build_help(FILE *f)
 
 enum {
 	OPT_TAG = 256, OPT_FORMAT, OPT_COMPRESS, OPT_REPORT, OPT_HTTP, OPT_HTTP_CMD, OPT_HTTP_PORTS, OPT_HTTP_WAIT,
-	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_STOP_TIMEOUT, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE,
-	OPT_INC_SHELL, OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_ENTRYPOINT, OPT_CMD,
-	OPT_NETWORK, OPT_HOSTNAME, OPT_REF, OPT_NO_FAN, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV, OPT_NEW_WD,
-	OPT_NEW_USER, OPT_NEW_LABEL,
+	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
+	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
+	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL,
 };
 
 static const struct option longopts[] = {
@@ -74,7 +74,6 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "http-probe", optional_argument, NULL, OPT_HTTP },
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
@@ -82,7 +81,6 @@ static const struct option longopts[] = {
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "continue-after", required_argument, NULL, OPT_CONTINUE },
 	{ "probe-failures", required_argument, NULL, OPT_PROBE_FAIL },
-	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "include-path", required_argument, NULL, OPT_INC_PATH },
 	{ "include-bin", required_argument, NULL, OPT_INC_BIN },
 	{ "include-exe", required_argument, NULL, OPT_INC_EXE },
@@ -91,16 +89,9 @@ static const struct option longopts[] = {
 	{ "include-locales", no_argument, NULL, OPT_INC_LOCALES },
 	{ "include-certs", optional_argument, NULL, OPT_INC_CERTS },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "cmd", required_argument, NULL, OPT_CMD },
-	{ "env", required_argument, NULL, 'e' },
-	{ "workdir", required_argument, NULL, 'w' },
-	{ "user", required_argument, NULL, 'u' },
-	{ "volume", required_argument, NULL, 'v' },
-	{ "network", required_argument, NULL, OPT_NETWORK },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "ref", required_argument, NULL, OPT_REF },
-	{ "no-fanotify", no_argument, NULL, OPT_NO_FAN },
+	CLI_RUN_LONGOPTS,
+	CLI_RUN_LONGOPT_NO_FANOTIFY,
 	{ "new-entrypoint", required_argument, NULL, OPT_NEW_EP },
 	{ "new-cmd", required_argument, NULL, OPT_NEW_CMD },
 	{ "new-env", required_argument, NULL, OPT_NEW_ENV },
@@ -123,6 +114,14 @@ static bool on_off(const char *v, bool *out)
 	return true;
 }
 
+void build_args_init(struct build_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->http = -1;
+	a->format = IMAGE_WRITE_ARCHIVE;
+	cli_run_opts_init(&a->ro);
+}
+
 int build_parse_args(int argc, char **argv, struct build_args *a)
 {
 	int c;
@@ -130,7 +129,13 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 	struct pare_error perr = { 0 };
 	optind = 1;
 	opterr = 0; /* one message, ours */
-	while ((c = getopt_long(argc, argv, ":o:qe:w:u:v:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:" CLI_RUN_SHORTOPTS "h", longopts, NULL)) != -1) {
+		int r = cli_run_opts_parse(&a->ro, "build", c, optarg);
+		if (r != 1) {
+			if (r != 0)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'o': a->output = optarg; break;
 		case OPT_TAG: a->tag = optarg; break;
@@ -144,7 +149,6 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case OPT_COMPRESS: a->compress = optarg; break;
 		case OPT_REPORT: a->report = optarg; break;
-		case 'q': pare_verbosity = 0; break;
 		case OPT_HTTP:
 			if (!on_off(optarg, &b))
 				return cli_usage_error("build", "--http-probe wants on or off, not '%s'", optarg);
@@ -188,10 +192,6 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			else
 				return cli_usage_error("build", "--probe-failures wants fail or ignore, not '%s'", optarg);
 			break;
-		case OPT_STOP_TIMEOUT:
-			if (cli_parse_seconds(optarg, &a->grace) < 0)
-				return cli_usage_error("build", "invalid --stop-timeout '%s' (seconds)", optarg);
-			break;
 		case OPT_INC_PATH:
 		case OPT_INC_BIN:
 			if (optarg[0] != '/')
@@ -208,23 +208,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			a->keep.no_certs = !b;
 			break;
 		case OPT_EXCLUDE: strvec_push(&a->excludes, optarg); break;
-		case OPT_ENTRYPOINT: a->run.entrypoint = optarg; break;
 		case OPT_CMD: strvec_push(&a->cmd_args, optarg); break;
-		case 'e': strvec_push(&a->env, optarg); break;
-		case 'w': a->run.workdir = optarg; break;
-		case 'u': a->run.user = optarg; break;
-		case 'v': strvec_push(&a->vols, optarg); break;
-		case OPT_HOSTNAME: a->run.hostname = optarg; break;
-		case OPT_REF: a->ref = optarg; break;
-		case OPT_NO_FAN: a->fanotify = false; break;
-		case OPT_NETWORK:
-			if (!strcmp(optarg, "none"))
-				a->run.network = RT_NETWORK_NONE;
-			else if (!strcmp(optarg, "host"))
-				a->run.network = RT_NETWORK_HOST;
-			else
-				return cli_usage_error("build", "unknown network '%s' (none or host)", optarg);
-			break;
 		case OPT_NEW_EP: a->nc.entrypoint = optarg; break;
 		case OPT_NEW_CMD: a->nc.cmd = optarg; break;
 		case OPT_NEW_ENV: strvec_push(&a->new_env, optarg); break;
@@ -242,11 +226,10 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 		return cli_usage_error("build", "one image only; unexpected '%s' (use --cmd for the command's arguments)",
 				       argv[optind + 1]);
 	a->input = argv[optind];
-	if (a->run.workdir && a->run.workdir[0] != '/')
-		return cli_usage_error("build", "the working directory '%s' is invalid, it needs to be an absolute path",
-				       a->run.workdir);
-	a->run.env = a->env.v;
-	a->run.args = a->cmd_args.v;
+	int r = cli_run_opts_finish(&a->ro, "build");
+	if (r != 0)
+		return r;
+	a->ro.o.args = a->cmd_args.v;
 	a->nc.env = a->new_env.v;
 	a->nc.labels = a->new_labels.v;
 	a->keep.include_paths = a->inc_paths.v;
@@ -258,9 +241,10 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 
 void build_args_release(struct build_args *a)
 {
-	struct strvec *v[] = { &a->http_cmds, &a->execs,     &a->env,	   &a->vols,	   &a->cmd_args, &a->inc_paths,
-			       &a->inc_bins,  &a->inc_exes, &a->excludes, &a->new_env, &a->new_labels };
+	struct strvec *v[] = { &a->http_cmds, &a->execs,    &a->cmd_args, &a->inc_paths,  &a->inc_bins,
+			       &a->inc_exes,  &a->excludes, &a->new_env,  &a->new_labels };
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		strvec_release(v[i]);
+	cli_run_opts_release(&a->ro);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "image/image.h"
 #include "image/layer_index.h"
 #include "lib/error.h"
@@ -26,19 +27,9 @@ static void profile_help(FILE *f)
 		   "Options (before IMAGE; everything after IMAGE is the container's command):\n"
 		   "  -o, --output FILE       where to write the profile (default: profile.json; - for stdout)\n"
 		   "      --no-fanotify       trace with ptrace alone\n"
-		   "      --host              trace COMMAND on the host instead of an image (paths as on the host)\n"
-		   "      --entrypoint PATH   replace the image's Entrypoint (and clear its Cmd); \"\" for none\n"
-		   "  -e, --env KEY=VALUE     set an environment variable (KEY alone: take it from pare's environment)\n"
-		   "  -w, --workdir DIR       working directory inside the container (created when missing)\n"
-		   "  -u, --user USER[:GROUP] user name or uid, group name or gid (resolved in the image)\n"
-		   "      --hostname NAME     the container's hostname\n"
-		   "      --network MODE      none (default: only loopback) or host\n"
-		   "  -v, --volume SRC:DST[:ro]  bind-mount a host path into the container\n"
-		   "      --timeout SECONDS   stop the application after SECONDS (StopSignal, then SIGKILL)\n"
-		   "      --stop-timeout SECONDS  grace period between StopSignal and SIGKILL (default 10)\n"
-		   "      --ref NAME:TAG      which image of a multi-image archive\n"
-		   "  -q, --quiet             no progress notes\n"
-		   "  -h, --help              this help\n");
+		   "      --host              trace COMMAND on the host instead of an image (paths as on the host)\n");
+	cli_run_opts_help(f, "the application");
+	fprintf(f, "  -h, --help              this help\n");
 }
 
 /* The runtime's hooks, bound to the tracer. */
@@ -100,67 +91,33 @@ static int profile_host(char **argv, const char *output, bool fanotify)
 	return ret;
 }
 
-enum { OPT_ENTRYPOINT = 256, OPT_HOSTNAME, OPT_NETWORK, OPT_TIMEOUT, OPT_STOP_TIMEOUT, OPT_REF, OPT_NO_FAN, OPT_HOST };
+enum { OPT_HOST = 256 };
 
 int cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "no-fanotify", no_argument, NULL, OPT_NO_FAN },
+		CLI_RUN_LONGOPT_NO_FANOTIFY,
 		{ "host", no_argument, NULL, OPT_HOST },
-		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
-		{ "env", required_argument, NULL, 'e' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-		{ "network", required_argument, NULL, OPT_NETWORK },
-		{ "net", required_argument, NULL, OPT_NETWORK },
-		{ "volume", required_argument, NULL, 'v' },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-		{ "ref", required_argument, NULL, OPT_REF },
-		{ "quiet", no_argument, NULL, 'q' },
+		CLI_RUN_LONGOPTS,
+		CLI_RUN_LONGOPT_TIMEOUT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rt_image_options o = { .network = RT_NETWORK_NONE, .stop_grace = -1 };
-	struct strvec env = STRVEC_INIT, vols = STRVEC_INIT;
-	const char *ref = NULL, *output = "profile.json";
-	bool fanotify = true, host = false;
-	int c, ret = 1;
+	cleanup_run_opts struct cli_run_opts ro;
+	cli_run_opts_init(&ro);
+	const char *output = "profile.json";
+	bool host = false;
+	int c, r;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:e:w:u:v:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:" CLI_RUN_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if ((r = cli_run_opts_parse(&ro, "profile", c, optarg)) == 0)
+			continue;
+		if (r != 1)
+			return r;
 		switch (c) {
 		case 'o': output = optarg; break;
-		case OPT_NO_FAN: fanotify = false; break;
 		case OPT_HOST: host = true; break;
-		case OPT_ENTRYPOINT: o.entrypoint = optarg; break;
-		case 'e': strvec_push(&env, optarg); break;
-		case 'w': o.workdir = optarg; break;
-		case 'u': o.user = optarg; break;
-		case OPT_HOSTNAME: o.hostname = optarg; break;
-		case 'v': strvec_push(&vols, optarg); break;
-		case OPT_REF: ref = optarg; break;
-		case 'q': pare_verbosity = 0; break;
-		case OPT_NETWORK:
-			if (!strcmp(optarg, "none"))
-				o.network = RT_NETWORK_NONE;
-			else if (!strcmp(optarg, "host"))
-				o.network = RT_NETWORK_HOST;
-			else
-				return cli_usage_error("profile", "unknown network '%s' (none or host)", optarg);
-			break;
-		case OPT_TIMEOUT:
-			if (cli_parse_seconds(optarg, &o.timeout) < 0)
-				return cli_usage_error("profile", "invalid --timeout '%s' (seconds)", optarg);
-			break;
-		case OPT_STOP_TIMEOUT: {
-			unsigned g;
-			if (cli_parse_seconds(optarg, &g) < 0)
-				return cli_usage_error("profile", "invalid --stop-timeout '%s' (seconds)", optarg);
-			o.stop_grace = (int)g;
-			break;
-		}
 		case 'h': profile_help(stdout); return 0;
 		default: return cli_usage_error("profile", "invalid option");
 		}
@@ -169,16 +126,13 @@ int cmd_profile(int argc, char **argv)
 		return cli_usage_error("profile", host ? "no command given" : "no image given");
 	if (!*output)
 		return cli_usage_error("profile", "empty --output");
-	if (host) {
-		strvec_release(&env);
-		strvec_release(&vols);
-		return profile_host(argv + optind, output, fanotify);
-	}
-	if (o.workdir && o.workdir[0] != '/')
-		return cli_usage_error("profile", "the working directory '%s' is invalid, it needs to be an absolute path", o.workdir);
+	if (host)
+		return profile_host(argv + optind, output, ro.fanotify);
+	if ((r = cli_run_opts_finish(&ro, "profile")) != 0)
+		return r;
+	int ret = 1;
 	const char *input = argv[optind];
-	o.args = argv + optind + 1;
-	o.env = env.v;
+	ro.o.args = argv + optind + 1;
 
 	struct pare_error err = { 0 };
 	struct image *img = NULL;
@@ -188,19 +142,14 @@ int cmd_profile(int argc, char **argv)
 	struct tracer *tr = NULL;
 	struct rt_config cfg;
 	rt_config_init(&cfg);
-	if (image_open(input, ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &o, &err) < 0)
+	if (image_open(input, ro.ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &ro.o, &err) < 0 ||
+	    cli_run_opts_apply(&ro, &cfg, &err) < 0)
 		goto out;
-	for (size_t i = 0; i < vols.n; i++) {
-		if (cli_parse_volume(vols.v[i], &cfg) < 0) {
-			pare_error_set(&err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", vols.v[i]);
-			goto out;
-		}
-	}
 	/* No index: the runtime builds one only when the image is not unpacked in its cache yet, so a
 	 * cached image starts as fast as under pare run. */
 	if (rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
 		goto out;
-	struct tracer_options to = { .image = input, .fanotify = fanotify, .image_only = true };
+	struct tracer_options to = { .image = input, .fanotify = ro.fanotify, .image_only = true };
 	tr = tracer_new(&to);
 	struct rt_hooks hooks = {
 		.parent_ready = hook_ready,
@@ -230,7 +179,5 @@ out:
 	if (img)
 		image_free(img);
 	rt_config_release(&cfg);
-	strvec_release(&env);
-	strvec_release(&vols);
 	return ret;
 }

@@ -1,11 +1,12 @@
-/* Option values shared by the commands that run an image (run, profile, build). */
+/* The run options shared by the commands that run an image (run, profile, build): cli/run_opts.h. */
+#include "cli/run_opts.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "lib/xalloc.h"
-#include "runtime/runtime.h"
 
 int cli_parse_seconds(const char *s, unsigned *out)
 {
@@ -36,4 +37,88 @@ int cli_parse_volume(const char *spec, struct rt_config *cfg)
 	b->target = xstrdup(dst);
 	b->readonly = mode && !strcmp(mode, "ro");
 	return 0;
+}
+
+void cli_run_opts_init(struct cli_run_opts *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->o.network = RT_NETWORK_NONE;
+	r->o.stop_grace = -1;
+	r->fanotify = true;
+}
+
+void cli_run_opts_release(struct cli_run_opts *r)
+{
+	strvec_release(&r->env);
+	strvec_release(&r->vols);
+	r->o.env = NULL;
+}
+
+int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, const char *arg)
+{
+	unsigned n;
+	switch (c) {
+	case CLI_OPT_ENTRYPOINT: r->o.entrypoint = arg; break;
+	case 'e': strvec_push(&r->env, arg); break;
+	case 'w': r->o.workdir = arg; break;
+	case 'u': r->o.user = arg; break;
+	case CLI_OPT_HOSTNAME: r->o.hostname = arg; break;
+	case 'v': strvec_push(&r->vols, arg); break;
+	case CLI_OPT_REF: r->ref = arg; break;
+	case CLI_OPT_NO_FANOTIFY: r->fanotify = false; break;
+	case 'q': pare_verbosity = 0; break;
+	case CLI_OPT_NETWORK:
+		if (!strcmp(arg, "none"))
+			r->o.network = RT_NETWORK_NONE;
+		else if (!strcmp(arg, "host"))
+			r->o.network = RT_NETWORK_HOST;
+		else
+			return cli_usage_error(cmd, "unknown network '%s' (none or host)", arg);
+		break;
+	case CLI_OPT_TIMEOUT:
+		if (cli_parse_seconds(arg, &r->o.timeout) < 0)
+			return cli_usage_error(cmd, "invalid --timeout '%s' (seconds)", arg);
+		break;
+	case CLI_OPT_STOP_TIMEOUT:
+		if (cli_parse_seconds(arg, &n) < 0)
+			return cli_usage_error(cmd, "invalid --stop-timeout '%s' (seconds)", arg);
+		r->o.stop_grace = (int)n;
+		break;
+	default: return 1;
+	}
+	return 0;
+}
+
+int cli_run_opts_finish(struct cli_run_opts *r, const char *cmd)
+{
+	if (r->o.workdir && r->o.workdir[0] != '/')
+		return cli_usage_error(cmd, "the working directory '%s' is invalid, it needs to be an absolute path",
+				       r->o.workdir);
+	r->o.env = r->env.v;
+	return 0;
+}
+
+int cli_run_opts_apply(const struct cli_run_opts *r, struct rt_config *cfg, struct pare_error *err)
+{
+	for (size_t i = 0; i < r->vols.n; i++)
+		if (cli_parse_volume(r->vols.v[i], cfg) < 0)
+			return pare_error_set(err, 0, "invalid volume '%s' (expected /HOST:/CONTAINER[:ro])", r->vols.v[i]);
+	return 0;
+}
+
+void cli_run_opts_help(FILE *f, const char *stopped)
+{
+	fprintf(f,
+		"      --entrypoint PATH   replace the image's Entrypoint (and clear its Cmd); \"\" for none\n"
+		"  -e, --env KEY=VALUE     set an environment variable (KEY alone: take it from pare's environment)\n"
+		"  -w, --workdir DIR       working directory inside the container (created when missing)\n"
+		"  -u, --user USER[:GROUP] user name or uid, group name or gid (resolved in the image)\n"
+		"      --hostname NAME     the container's hostname (default: 12 random hex digits)\n"
+		"      --network MODE      none (default: only loopback) or host\n"
+		"  -v, --volume SRC:DST[:ro]  bind-mount a host path into the container\n"
+		"      --timeout SECONDS   stop %s after SECONDS (StopSignal, then SIGKILL)\n"
+		"      --stop-timeout SECONDS  grace period between StopSignal and SIGKILL (default 10)\n"
+		"      --ref NAME:TAG      which image of a multi-image archive\n"
+		"  -q, --quiet             no progress notes\n",
+		stopped);
 }
