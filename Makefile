@@ -97,7 +97,12 @@ check-all: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 demo: deps pare
 	@BUILD=$(BUILD) samples/demo.sh
 
-bench: deps pare helpers
+# The per-stop floor of a do-nothing seccomp tracer (bench/tracer.sh prints it next to pare's numbers).
+$(BUILD)/bench/stopcost: bench/stopcost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lseccomp
+
+bench: deps pare helpers $(BUILD)/bench/stopcost
 	@BUILD=$(BUILD) bench/run.sh
 
 format:

@@ -77,14 +77,26 @@ bench() {
 	u=$(sort -n "$out/u" | head -1); t=$(sort -n "$out/t" | head -1); s=$(sort -n "$out/s" | head -1)
 	uc=$(sort -n -k2 "$out/u" | head -1 | cut -d' ' -f2); tc=$(sort -n -k2 "$out/t" | head -1 | cut -d' ' -f2)
 	sc=$(sort -n -k2 "$out/s" | head -1 | cut -d' ' -f2)
-	awk -v n="$name" -v u="${u% *}" -v t="${t% *}" -v s="${s% *}" -v uc="$uc" -v tc="$tc" -v sc="$sc" -v st="$stops" 'BEGIN {
-		printf "| %s | %d | %.3f | %.3f | %.3f | **%.2fx** | %.2fx | %.2f / %.2f / %.2f |\n", n, st, u/1e6, t/1e6, s/1e6, t/u, s/u, uc/1e6, tc/1e6, sc/1e6 }'
+	awk -v n="$name" -v u="${u% *}" -v t="${t% *}" -v s="${s% *}" -v uc="$uc" -v tc="$tc" -v sc="$sc" -v st="$stops" -v fl="$FLOOR" 'BEGIN {
+		printf "| %s | %d | %.3f | %.3f | %.3f | **%.2fx** | %.2fx | %.2fx | %.2f / %.2f / %.2f |\n", n, st, u/1e6, t/1e6, s/1e6, t/u, (u + st * fl)/u, s/u, uc/1e6, tc/1e6, sc/1e6 }'
 }
+
+# The floor: what one stop costs with a tracer that does nothing but resume (bench/stopcost.c), the
+# lower of its sleeping and polling variants, minus the untraced call; best of three.
+STOPCOST="$PWD/$BUILD/bench/stopcost"
+[ -x "$STOPCOST" ] || make -s "$BUILD/bench/stopcost" >&2 || exit 1
+floor=$(for i in 1 2 3; do "$STOPCOST" || exit 1; done | awk '{ s = ($2 < $3 ? $2 : $3) - $1; if (NR == 1 || s < m) { m = s; b = $1; sl = $2; po = $3 } }
+	END { printf "%.2f %.2f %.2f %.2f", m, b, sl, po }') || { echo "bench: bench/stopcost failed" >&2; exit 1; }
+set -- $floor
+FLOOR=$1
 
 echo "Tracer benchmark: best of $RUNS runs each, seconds of wall time for the whole \`pare run\`/\`pare profile\`"
 echo "(container start included), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Stop floor here (bench/stopcost: a tracer that only resumes): $FLOOR us per stop ($2 us per stat untraced,"
+echo "$3 us traced with a sleeping tracer, $4 us with a polling one). \"floor\" = the least ratio any"
+echo "stop-per-call tracer can reach on the workload here: (untraced + stops x floor) / untraced."
 echo
-echo "| workload | traced syscalls | untraced | pare profile | strace %file | profile/untraced | strace/untraced | CPU s: untraced / profile / strace |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| workload | traced syscalls | untraced | pare profile | strace %file | profile/untraced | floor | strace/untraced | CPU s: untraced / profile / strace |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 bench "python3: import the standard library" "$IMG" -c "$IMPORTS"
 bench "find /usr: stat every file" --entrypoint /usr/bin/find "$IMG" /usr -xdev -printf '%s %m %p\n'

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "lib/xalloc.h"
 #include "tracer/loop.h"
@@ -51,6 +52,28 @@ static void handle_tracer_signals(struct tracer *t)
 	}
 }
 
+static long us_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000000L + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* The next stop, polled for up to t->spin_us before sleeping in waitpid; 0: none came. Stops come
+ * in bursts (a stat per directory entry, an open per import), and a tracer that went to sleep must
+ * be woken from another CPU, which on a virtual machine costs about as much as the stop itself.
+ * Polling only while the last stop came within the window keeps an idle application's tracer idle. */
+static pid_t poll_event(struct tracer *t, struct event *ev, const struct timespec *t0)
+{
+	if (!t->burst)
+		return 0;
+	for (;;) {
+		pid_t pid = waitpid(-1, &ev->status, __WALL | __WNOTHREAD | WNOHANG);
+		if (pid != 0 || us_since(t0) >= t->spin_us)
+			return pid;
+	}
+}
+
 static bool next_event(struct tracer *t, struct event *ev)
 {
 	for (;;) {
@@ -58,7 +81,12 @@ static bool next_event(struct tracer *t, struct event *ev)
 			fan_drain(t);
 		/* __WNOTHREAD: only this thread's tracees and children, so pare's other threads can run
 		 * their own tracer (pare build's --exec) or children (exec helpers) without losing events. */
-		pid_t pid = waitpid(-1, &ev->status, __WALL | __WNOTHREAD);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		pid_t pid = poll_event(t, ev, &t0);
+		if (pid == 0)
+			pid = waitpid(-1, &ev->status, __WALL | __WNOTHREAD);
+		t->burst = t->spin_us > 0 && us_since(&t0) < t->spin_us;
 		if (pid > 0) {
 			ev->tid = pid;
 			return true;

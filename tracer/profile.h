@@ -54,6 +54,7 @@ struct profile_stats {
 	uint64_t fanotify_events;    /* events read from fanotify */
 	uint64_t fanotify_overflows; /* FAN_Q_OVERFLOW events: some opens were lost (the profile may be incomplete) */
 	uint64_t duration_ms;        /* wall time of the traced run */
+	uint64_t tracer_cpu_ms;      /* CPU time pare itself spent tracing it (user + system, all threads) */
 	int exit_status;             /* the application's exit status as `pare run` reports it (128+N for signal N) */
 };
 

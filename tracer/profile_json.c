@@ -30,6 +30,7 @@ static const struct {
 	STAT(seccomp_stops), STAT(exit_stops), STAT(paths), STAT(outside_image), STAT(unreadable),
 	STAT(processes), STAT(execs), STAT(signals), STAT(fanotify_events), STAT(fanotify_overflows),
 	STAT(duration_ms),
+	STAT(tracer_cpu_ms),
 };
 
 json_t *profile_to_json(struct profile *p)

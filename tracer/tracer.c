@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,26 @@
 #include "tracer/tracer_int.h"
 
 #define PID_BITMAP_BITS (1u << 22) /* pid_max can not exceed 4194304 */
+#define SPIN_US_DEFAULT 50
+
+/* PARE_TRACER_SPIN_US (microseconds, 0 = never poll) is for measuring; see doc/TRACER.md. */
+/* CPU time of this process (every thread: the loop and the fanotify reader), in microseconds. */
+static uint64_t own_cpu_us(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static long spin_us(void)
+{
+	const char *v = getenv("PARE_TRACER_SPIN_US");
+	char *end;
+	long n = v && *v ? strtol(v, &end, 10) : -1;
+	return n >= 0 && n <= 100000 && *end == '\0' ? n : SPIN_US_DEFAULT;
+}
 
 struct tracer *tracer_new(const struct tracer_options *opts)
 {
@@ -26,6 +47,8 @@ struct tracer *tracer_new(const struct tracer_options *opts)
 	t->res.rootfd = -1;
 	t->seen = xcalloc(PID_BITMAP_BITS / 8, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t->start);
+	t->spin_us = spin_us();
+	t->start_cpu_us = own_cpu_us();
 	return t;
 }
 
@@ -107,6 +130,8 @@ int tracer_run(struct tracer *t, int *status, struct pare_error *err)
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	struct profile_stats *st = &t->profile->stats;
 	st->duration_ms = (uint64_t)((end.tv_sec - t->start.tv_sec) * 1000 + (end.tv_nsec - t->start.tv_nsec) / 1000000);
+	uint64_t cpu = own_cpu_us();
+	st->tracer_cpu_ms = cpu > t->start_cpu_us ? (cpu - t->start_cpu_us) / 1000 : 0;
 	int s = t->main_status;
 	st->exit_status = WIFEXITED(s) ? WEXITSTATUS(s) : WIFSIGNALED(s) ? 128 + WTERMSIG(s) : 1;
 	if (status)

@@ -62,6 +62,9 @@ struct tracer {
 	} *deferred;
 	size_t n_deferred, deferred_cap;
 	struct timespec start;
+	uint64_t start_cpu_us; /* pare's own CPU time when tracing began */
+	long spin_us; /* how long to poll for the next stop before sleeping (tracer/loop.c) */
+	bool burst;   /* the last stop came within spin_us */
 };
 
 /* Stop events of the loop (tracer/loop.c). */
