@@ -104,6 +104,35 @@ assert pa == pb, (pa ^ pb)
 PY
 [ $? = 0 ] && ok "--no-fanotify: ptrace alone, same files" || not_ok "--no-fanotify: ptrace alone, same files" "$(cat "$T/check.log")"
 
+# Rootless (a user namespace, as user nobody): ptrace alone, the same accesses as root's profile.
+if [ "$(id -u)" = 0 ] && [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] &&
+	command -v setpriv >/dev/null; then
+	NB="$T/nobody"
+	mkdir -p "$NB/tmp" "$NB/home"
+	chown -R 65534:65534 "$NB"
+	chmod 644 "$T/img.tar"
+	chmod 755 "$T"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env -u PARE_CACHE_DIR HOME="$NB/home" TMPDIR="$NB/tmp" \
+		XDG_CACHE_HOME= "$PARE" profile -o "$NB/p.json" "$T/img.tar" >"$T/rootless.out" 2>"$T/rootless.err"
+	assert_eq "rootless: the application's status" "$?" 3
+	assert_file_eq "rootless: the application's output" "$T/rootless.out" "$T/run.out"
+	python3 - "$T/p.json" "$NB/p.json" >"$T/check.log" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert b["sensors"] == ["ptrace-seccomp"], b["sensors"]
+for key in ("files", "missing", "symlinks"):
+    get = (lambda x: x["path"]) if key != "missing" else (lambda x: x)
+    pa = {get(x) for x in a[key] if get(x).startswith(("/data", "/bin", "/usr"))}
+    pb = {get(x) for x in b[key] if get(x).startswith(("/data", "/bin", "/usr"))}
+    assert pa == pb, (key, pa ^ pb)
+PY
+	[ $? = 0 ] && ok "rootless: same files, missing paths and symlinks as root" ||
+		not_ok "rootless: same files, missing paths and symlinks as root" "$(cat "$T/check.log" "$T/rootless.err")"
+	assert_eq "rootless: no temp dir left" "$(ls -A "$NB/tmp")" ""
+else
+	skip "rootless pare profile" "unprivileged user namespaces are disabled on this kernel"
+fi
+
 # No open escapes through io_uring while tracing.
 "$PARE" profile -o "$T/p3.json" "$T/img.tar" --io-uring >"$T/uring.out" 2>&1
 assert_eq "io_uring_setup fails with ENOSYS under the tracer" "$(cat "$T/uring.out")" "io_uring_setup: Function not implemented"
