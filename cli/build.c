@@ -185,6 +185,8 @@ int cmd_build(int argc, char **argv)
 	br.cont_seconds = a.cont_seconds;
 	br.http_requests = a.http_cmds.v;
 	br.http_wait_ms = a.http_wait * 1000;
+	br.crawl_depth = a.crawl_depth;
+	br.crawl_pages = a.crawl_pages;
 	br.execs = a.execs.v;
 	if (a.http != 0) {
 		if (a.http_ports) {

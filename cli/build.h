@@ -37,6 +37,7 @@ struct build_run {
 	size_t n_ports;
 	char **http_requests;        /* "[METHOD:]PATH" */
 	unsigned http_wait_ms;
+	int crawl_depth, crawl_pages; /* -1: the prober's defaults */
 	char **execs;                /* --exec commands */
 	bool exec_shell;             /* run them with /bin/sh -c (the image has a shell) */
 	enum build_continue cont;
@@ -82,6 +83,7 @@ struct build_args {
 	struct strvec http_cmds, execs, cmd_args;
 	const char *http_ports;
 	unsigned http_wait, cont_seconds;
+	int crawl_depth, crawl_pages; /* -1: the prober's defaults */
 	enum build_continue cont;
 	bool ignore_failures;
 	struct keep_opts keep;

@@ -33,6 +33,9 @@ static void build_help(FILE *f)
 		"      --http-probe-cmd [METHOD:]PATH   one more request (repeatable)\n"
 		"      --http-probe-ports LIST   ports to probe instead of the exposed ones (\"80,8080-8081\")\n"
 		"      --http-probe-wait SECONDS  how long the ports may take to accept connections (default 60)\n"
+		"      --http-crawl-depth N    links followed from GET / and each --http-probe-cmd (default 3;\n"
+		"                          0: only those requests)\n"
+		"      --http-crawl-pages N    crawled requests per port at most (default 500)\n"
 		"      --exec CMD          run CMD inside the running container, traced (repeatable; /bin/sh -c\n"
 		"                          when the image has a shell)\n"
 		"      --continue-after exit|probe|SECONDS  end of the analysis: when the application exits, after\n"
@@ -63,6 +66,7 @@ static void build_help(FILE *f)
 
 enum {
 	OPT_TAG = 256, OPT_FORMAT, OPT_COMPRESS, OPT_REPORT, OPT_HTTP, OPT_HTTP_CMD, OPT_HTTP_PORTS, OPT_HTTP_WAIT,
+	OPT_CRAWL_DEPTH, OPT_CRAWL_PAGES,
 	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
 	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
 	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL,
@@ -78,6 +82,8 @@ static const struct option longopts[] = {
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
 	{ "http-probe-wait", required_argument, NULL, OPT_HTTP_WAIT },
+	{ "http-crawl-depth", required_argument, NULL, OPT_CRAWL_DEPTH },
+	{ "http-crawl-pages", required_argument, NULL, OPT_CRAWL_PAGES },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "continue-after", required_argument, NULL, OPT_CONTINUE },
 	{ "probe-failures", required_argument, NULL, OPT_PROBE_FAIL },
@@ -114,10 +120,23 @@ static bool on_off(const char *v, bool *out)
 	return true;
 }
 
+/* A whole number 0..1000000 (crawl bounds). */
+static int parse_count(const char *s, int *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > 1000000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 void build_args_init(struct build_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->http = -1;
+	a->crawl_depth = a->crawl_pages = -1;
 	a->format = IMAGE_WRITE_ARCHIVE;
 	cli_run_opts_init(&a->ro);
 }
@@ -172,6 +191,12 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 		case OPT_HTTP_WAIT:
 			if (cli_parse_seconds(optarg, &a->http_wait) < 0)
 				return cli_usage_error("build", "invalid --http-probe-wait '%s' (seconds)", optarg);
+			break;
+		case OPT_CRAWL_DEPTH:
+		case OPT_CRAWL_PAGES:
+			if (parse_count(optarg, c == OPT_CRAWL_DEPTH ? &a->crawl_depth : &a->crawl_pages) < 0)
+				return cli_usage_error("build", "invalid --%s '%s' (a whole number)",
+						       c == OPT_CRAWL_DEPTH ? "http-crawl-depth" : "http-crawl-pages", optarg);
 			break;
 		case OPT_EXEC: strvec_push(&a->execs, optarg); break;
 		case OPT_CONTINUE:

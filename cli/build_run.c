@@ -286,6 +286,10 @@ static void *probe_main(void *arg)
 		po.requests = br->http_requests;
 		if (br->http_wait_ms)
 			po.wait_ms = br->http_wait_ms;
+		if (br->crawl_depth >= 0)
+			po.max_depth = (unsigned)br->crawl_depth;
+		if (br->crawl_pages >= 0)
+			po.max_pages = (unsigned)br->crawl_pages;
 		struct probe_http *p = NULL;
 		struct pare_error err = { 0 };
 		pthread_mutex_lock(&s->mu);

@@ -250,6 +250,19 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); h=r["probes"]["http
 	"$T/web.json" >"$T/web.check" 2>&1
 assert_eq "the report lists the HTTP probes and their results" "$(tail -1 "$T/web.check")" "ok"
 
+# The crawl's bounds: depth 0 sends GET / and the user's requests only; one page at most stops after GET /.
+"$PARE" build "$T/web.tar" -o "$T/d0.tar" --http-crawl-depth 0 --http-probe-cmd /api.txt --stop-timeout 1 \
+	--report "$T/d0.json" --quiet >"$T/d0.out" 2>&1
+python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["probes"]["http"]; u=sorted(x["url"].split("/",3)[3] for x in h); print(u)' \
+	"$T/d0.json" >"$T/d0.check" 2>&1
+assert_eq "--http-crawl-depth 0: only GET / and the requested page" "$(cat "$T/d0.check")" "['', 'api.txt']"
+"$PARE" build "$T/web.tar" -o "$T/p1.tar" --http-crawl-pages 1 --stop-timeout 1 --report "$T/p1.json" --quiet \
+	>"$T/p1.out" 2>&1
+python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["probes"]["http"]; print(len(h))' "$T/p1.json" >"$T/p1.check" 2>&1
+assert_eq "--http-crawl-pages 1: one crawled request per port" "$(cat "$T/p1.check")" 1
+check_status "--http-crawl-depth wants a whole number" 2 "$PARE" build "$T/web.tar" --http-crawl-depth=-1
+rm -f "$T/d0.tar" "$T/p1.tar"
+
 # A probe that fails makes the build fail, with no output; --probe-failures=ignore builds anyway.
 rm -f "$T/fail.tar"
 "$PARE" build "$T/web.tar" -o "$T/fail.tar" --http-probe-ports 9999 --http-probe-wait 2 --stop-timeout 1 \
