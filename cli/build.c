@@ -158,6 +158,7 @@ int cmd_build(int argc, char **argv)
 	json_t *out_config = NULL, *report = NULL;
 	struct image_write_result res = { 0 };
 	struct build_run br = { 0 };
+	struct build_health health = { 0 };
 	cleanup_free char *default_tag = NULL, *failure = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
@@ -188,6 +189,9 @@ int cmd_build(int argc, char **argv)
 	br.crawl_depth = a.crawl_depth;
 	br.crawl_pages = a.crawl_pages;
 	br.execs = a.execs.v;
+	if (build_health_from_config(out_config, &health, &err) < 0)
+		goto out;
+	br.health = &health;
 	if (a.http != 0) {
 		if (a.http_ports) {
 			if (probe_http_parse_ports(a.http_ports, &br.ports, &br.n_ports, &err) < 0)
@@ -247,6 +251,12 @@ int cmd_build(int argc, char **argv)
 	}
 	if (failure)
 		pare_info("pare: warning: %s\n", failure);
+	if (br.health_ran && br.health_result.error)
+		pare_info("pare: warning: the image's HEALTHCHECK '%s' %s during the analysis\n", health.command,
+			  br.health_result.error);
+	else if (br.health_ran && br.health_result.status != 0)
+		pare_info("pare: warning: the image's HEALTHCHECK '%s' exited with status %d during the analysis\n",
+			  health.command, br.health_result.status);
 
 	/* Minify. */
 	t = build_now();
@@ -349,6 +359,7 @@ out:
 	image_write_result_release(&res);
 	keep_set_free(ks);
 	build_run_release(&br);
+	build_health_release(&health);
 	free(br.ports);
 	rt_rootfs_free(rootfs);
 	if (idx)

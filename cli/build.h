@@ -23,6 +23,16 @@ struct build_exec_result {
 	double seconds;
 };
 
+/* The image's HEALTHCHECK as the engine runs it (cli/build_health.c). */
+struct build_health {
+	char **argv;    /* NULL: nothing to run (no Healthcheck, NONE, or an empty inherited test) */
+	char *command;  /* as the user wrote it, for messages and the report */
+	double timeout; /* seconds: the image's Timeout, or Docker's default 30 */
+};
+/* Reads config.Healthcheck.Test: ["CMD", args...] runs args, ["CMD-SHELL", cmd] runs /bin/sh -c cmd. */
+int build_health_from_config(const json_t *config, struct build_health *h, struct pare_error *err);
+void build_health_release(struct build_health *h);
+
 /* The analysis run: inputs filled by build.c, results by build_run_analysis. */
 struct build_run {
 	const struct rt_config *cfg;
@@ -40,6 +50,7 @@ struct build_run {
 	int crawl_depth, crawl_pages; /* -1: the prober's defaults */
 	char **execs;                /* --exec commands */
 	bool exec_shell;             /* run them with /bin/sh -c (the image has a shell) */
+	const struct build_health *health; /* run once at the end of the analysis, before the stop */
 	enum build_continue cont;
 	unsigned cont_seconds;
 	unsigned grace;              /* seconds between StopSignal and SIGKILL */
@@ -52,6 +63,8 @@ struct build_run {
 	bool http_ran;
 	struct build_exec_result *exec_results;
 	size_t n_exec_results;
+	struct build_exec_result health_result;
+	bool health_ran;
 	double seconds_run, seconds_probes;
 };
 

@@ -224,13 +224,46 @@ static int exec_hook_child(void *data)
 	return 0;
 }
 
-static void exec_one(struct run_state *s, const char *cmd, struct build_exec_result *res)
+/* Kills a command that outlives its timeout (a HEALTHCHECK's Timeout), as the engine would. */
+struct exec_watchdog {
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	bool done, fired;
+	pid_t pid;
+	double timeout;
+};
+
+static void *exec_watchdog_main(void *arg)
+{
+	struct exec_watchdog *w = arg;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)w->timeout;
+	until.tv_nsec += (long)((w->timeout - (double)(time_t)w->timeout) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(w->mu);
+	while (!w->done)
+		if (pthread_cond_timedwait(w->cv, w->mu, &until) == ETIMEDOUT)
+			break;
+	if (!w->done) {
+		w->fired = true;
+		kill(w->pid, SIGKILL);
+	}
+	pthread_mutex_unlock(w->mu);
+	return NULL;
+}
+
+/* Runs argv in the container, traced; timeout 0 waits for as long as it takes. */
+static void exec_one_argv(struct run_state *s, char *const *argv, const char *cmd, double timeout,
+			  struct build_exec_result *res)
 {
 	const struct build_run *br = s->br;
 	res->command = xstrdup(cmd);
 	res->status = -1;
 	double t0 = build_now();
-	cleanup_strv char **argv = exec_argv(br, cmd);
 	if (!argv[0]) {
 		res->error = xstrdup("empty command");
 		return;
@@ -249,12 +282,27 @@ static void exec_one(struct run_state *s, const char *cmd, struct build_exec_res
 	struct pare_error err = { 0 };
 	pid_t pid;
 	int status;
+	struct exec_watchdog w = { .mu = &x.mu, .cv = &x.cv, .timeout = timeout };
+	pthread_t wt;
+	bool watching = false;
 	if (rt_container_exec_start(s->ct, argv, NULL, &hooks, &pid, &err) < 0) {
 		res->error = xstrdup(x.seized < 0 ? x.err.msg : err.msg);
-	} else if (rt_container_exec_wait(s->ct, pid, NULL, &status, &err) < 0) {
-		res->error = xstrdup(err.msg);
 	} else {
-		res->status = status;
+		w.pid = pid;
+		watching = timeout > 0 && pthread_create(&wt, NULL, exec_watchdog_main, &w) == 0;
+		if (rt_container_exec_wait(s->ct, pid, NULL, &status, &err) < 0)
+			res->error = xstrdup(err.msg);
+		else
+			res->status = status;
+	}
+	if (watching) {
+		pthread_mutex_lock(&x.mu);
+		w.done = true;
+		pthread_cond_broadcast(&x.cv);
+		pthread_mutex_unlock(&x.mu);
+		pthread_join(wt, NULL);
+		if (w.fired && !res->error)
+			res->error = xasprintf("timed out after %g s", timeout);
 	}
 	pthread_mutex_lock(&x.mu);
 	if (x.pid == 0)
@@ -271,6 +319,12 @@ out:
 	tracer_free(x.tr);
 	pthread_mutex_destroy(&x.mu);
 	pthread_cond_destroy(&x.cv);
+}
+
+static void exec_one(struct run_state *s, const char *cmd, struct build_exec_result *res)
+{
+	cleanup_strv char **argv = exec_argv(s->br, cmd);
+	exec_one_argv(s, argv, cmd, 0, res);
 }
 
 static void *probe_main(void *arg)
@@ -449,6 +503,16 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 				interrupted = (int)si.ssi_signo;
 		}
 	}
+	/* The HEALTHCHECK, once, after the probes (or the analysis time) and before the stop: the engine
+	 * runs it in the container all the time, so what it uses must be in the slim image. (Probes still
+	 * running when a deadline ended the loop are cancelled after it; exec profiles are locked.) */
+	pthread_mutex_lock(&s.mu);
+	bool alive = !s.app_exited;
+	pthread_mutex_unlock(&s.mu);
+	if (alive && !interrupted && br->health && br->health->argv) {
+		exec_one_argv(&s, br->health->argv, br->health->command, br->health->timeout, &br->health_result);
+		br->health_ran = true;
+	}
 	pthread_mutex_lock(&s.mu);
 	br->app_exited_itself = s.app_exited;
 	s.cancel = true;
@@ -515,6 +579,10 @@ void build_run_release(struct build_run *br)
 	free(br->exec_results);
 	br->exec_results = NULL;
 	br->n_exec_results = 0;
+	free(br->health_result.command);
+	free(br->health_result.error);
+	memset(&br->health_result, 0, sizeof(br->health_result));
+	br->health_ran = false;
 }
 
 char *build_run_probe_failure(const struct build_run *br)
@@ -551,5 +619,13 @@ json_t *build_run_probes_json(const struct build_run *br)
 		json_array_append_new(exec, o);
 	}
 	json_t *http = br->http_ran ? probe_http_report_json(&br->http_report) : json_array();
-	return json_pack("{s:o, s:o}", "http", http, "exec", exec);
+	json_t *o = json_pack("{s:o, s:o}", "http", http, "exec", exec);
+	if (br->health_ran) {
+		const struct build_exec_result *r = &br->health_result;
+		json_t *h = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
+		if (r->error)
+			json_object_set_new(h, "error", json_string(r->error));
+		json_object_set_new(o, "healthcheck", h);
+	}
+	return o;
 }
