@@ -17,6 +17,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct rt_config;
 /* A whole number of seconds (0 to 10^8); -1 when malformed. */
 int cli_parse_seconds(const char *s, unsigned *out);
+/* A size: bytes, or with a binary suffix K, M, G, T (k/m/g/t; "B" or "iB" may follow: 512M, 1.5GiB);
+ * "0", "none" and "unlimited" give 0. -1 when malformed. */
+int cli_parse_size(const char *s, unsigned long long *out);
 /* -v SRC:DST[:ro|rw] appended to cfg->binds; -1 when malformed. */
 int cli_parse_volume(const char *spec, struct rt_config *cfg);
 

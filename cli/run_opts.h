@@ -19,6 +19,9 @@ enum cli_run_opt {
 	CLI_OPT_STOP_TIMEOUT,
 	CLI_OPT_REF,
 	CLI_OPT_NO_FANOTIFY,
+	CLI_OPT_DISK_LIMIT,
+	CLI_OPT_PIDS_LIMIT,
+	CLI_OPT_VERBOSE,
 };
 
 /* Rows every running command has. */
@@ -33,6 +36,9 @@ enum cli_run_opt {
 	{ "volume", required_argument, NULL, 'v' },                                      \
 	{ "stop-timeout", required_argument, NULL, CLI_OPT_STOP_TIMEOUT },               \
 	{ "ref", required_argument, NULL, CLI_OPT_REF },                                 \
+	{ "disk-limit", required_argument, NULL, CLI_OPT_DISK_LIMIT },                   \
+	{ "pids-limit", required_argument, NULL, CLI_OPT_PIDS_LIMIT },                   \
+	{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                               \
 	{ "quiet", no_argument, NULL, 'q' }
 /* Optional rows: --timeout (run, profile), --no-fanotify (the traced commands). */
 #define CLI_RUN_LONGOPT_TIMEOUT { "timeout", required_argument, NULL, CLI_OPT_TIMEOUT }
@@ -44,6 +50,9 @@ struct cli_run_opts {
 	struct strvec env, vols;
 	const char *ref;
 	bool fanotify;
+	bool disk_limit_set, pids_limit_set;
+	unsigned long long disk_limit; /* bytes, 0 = unlimited (--disk-limit) */
+	unsigned pids_limit;           /* 0 = unlimited (--pids-limit) */
 };
 
 void cli_run_opts_init(struct cli_run_opts *r);
@@ -54,7 +63,7 @@ void cli_run_opts_release(struct cli_run_opts *r);
 int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, const char *arg);
 /* After the options: checks that need them all (the working directory is absolute); 0 or EXIT_USAGE. */
 int cli_run_opts_finish(struct cli_run_opts *r, const char *cmd);
-/* What rt_config_from_image does not take: the -v binds. 0, or -1 with err. */
+/* What rt_config_from_image does not take: the -v binds, the limits. 0, or -1 with err. */
 int cli_run_opts_apply(const struct cli_run_opts *r, struct rt_config *cfg, struct pare_error *err);
 /* The help lines of the run options, as run and profile print them; stopped names what --timeout stops. */
 void cli_run_opts_help(FILE *f, const char *stopped);

@@ -45,13 +45,51 @@ int rt_sync_send(int fd, char kind, const char *msg)
 	return w == (ssize_t)(n + 1) ? 0 : -1;
 }
 
-int rt_sync_recv(int fd, char *msg, size_t size)
+int rt_sync_send_fd(int fd, char kind, int passfd)
+{
+	char k = kind;
+	struct iovec iov = { .iov_base = &k, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	ssize_t w;
+	do
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w == 1 ? 0 : -1;
+}
+
+int rt_sync_recv_fd(int fd, char *msg, size_t size, int *passfd)
 {
 	char buf[PARE_ERROR_MAX + 1];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	ssize_t r;
 	do
-		r = recv(fd, buf, sizeof(buf), 0);
+		r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (r < 0 && errno == EINTR);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); r > 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+			continue;
+		int got;
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+		if (passfd && *passfd < 0)
+			*passfd = got;
+		else
+			close(got); /* not asked for: never leak it */
+	}
 	if (r <= 0)
 		return (int)r;
 	if (msg && size) {
@@ -60,6 +98,11 @@ int rt_sync_recv(int fd, char *msg, size_t size)
 		msg[n] = '\0';
 	}
 	return (unsigned char)buf[0];
+}
+
+int rt_sync_recv(int fd, char *msg, size_t size)
+{
+	return rt_sync_recv_fd(fd, msg, size, NULL);
 }
 
 static int child_sync_fd = -1;
@@ -158,7 +201,13 @@ void rt_child_main(struct rt_child_args *a)
 		pare_error_errno(&err, "chdir to the working directory '%s'", cwd);
 		fail(a, &err);
 	}
-	if (rt_sync_send(a->sync_fd, RT_SYNC_READY, NULL) < 0 || rt_sync_recv(a->sync_fd, NULL, 0) != RT_SYNC_GO)
+	/* pare gets the writable layer's tmpfs (--disk-limit) with READY: the only way to it from outside
+	 * this mount namespace. */
+	int ready = a->layer_fd >= 0 ? rt_sync_send_fd(a->sync_fd, RT_SYNC_READY, a->layer_fd)
+				     : rt_sync_send(a->sync_fd, RT_SYNC_READY, NULL);
+	if (a->layer_fd >= 0)
+		close(a->layer_fd);
+	if (ready < 0 || rt_sync_recv(a->sync_fd, NULL, 0) != RT_SYNC_GO)
 		_exit(1);
 	child_sync_fd = a->sync_fd;
 	rt_child_exec(a->cfg->argv, a->env, a->user, a->hooks, a->userns);

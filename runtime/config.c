@@ -6,10 +6,18 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "lib/path.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
+
+unsigned long long rt_disk_limit_default(void)
+{
+	struct sysinfo si;
+	unsigned long long quarter = sysinfo(&si) == 0 ? (unsigned long long)si.totalram * si.mem_unit / 4 : 0;
+	return quarter && quarter < RT_DISK_LIMIT_MAX_DEFAULT ? quarter : RT_DISK_LIMIT_MAX_DEFAULT;
+}
 
 void rt_config_init(struct rt_config *cfg)
 {
@@ -17,6 +25,8 @@ void rt_config_init(struct rt_config *cfg)
 	cfg->stop_signal = SIGTERM;
 	cfg->stop_grace = 10;
 	cfg->network = RT_NETWORK_NONE;
+	cfg->disk_limit = rt_disk_limit_default();
+	cfg->pids_limit = RT_PIDS_LIMIT_DEFAULT;
 }
 
 void rt_config_release(struct rt_config *cfg)

@@ -84,10 +84,12 @@ static void kill_and_reap(int pidfd)
 	rt_wait_pidfd(pidfd, &ws, false);
 }
 
-static int make_run_dirs(struct rt_container *c, struct pare_error *err)
+static int make_run_dirs(struct rt_container *c, const struct rt_config *cfg, struct pare_error *err)
 {
-	static const char *const sub[] = { "upper", "work", "root" };
-	for (size_t i = 0; i < 3; i++) {
+	/* "layer": the mount point of the writable layer's tmpfs (cfg->disk_limit), holding its own
+	 * upper and work; without a limit upper and work are here, on the disk of $TMPDIR. */
+	static const char *const sub[] = { "root", "layer", "upper", "work" };
+	for (size_t i = 0; i < (cfg->disk_limit ? 2 : 4); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", c->dir, sub[i]);
 		if (mkdir(p, 0755) < 0)
 			return pare_error_errno(err, "creating '%s'", p);
@@ -138,6 +140,7 @@ static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, uns
 			struct rt_child_args a = {
 				.cfg = cfg, .hooks = hooks, .run_dir = c->dir, .lower = lower, .hostname = c->hostname,
 				.user = &c->user, .env = c->env, .sync_fd = sync[1], .userns = c->userns,
+				.layer_fd = -1,
 			};
 			rt_child_main(&a);
 		}
@@ -187,7 +190,7 @@ static int prepare(struct rt_container *c, const struct rt_config *cfg, const st
 	}
 	c->hostname = choose_hostname(cfg);
 	c->env = rt_env_build(cfg->env, c->hostname, c->user.home);
-	if (tmp_dir_create(&c->dir, err) < 0 || make_run_dirs(c, err) < 0 ||
+	if (tmp_dir_create(&c->dir, err) < 0 || make_run_dirs(c, cfg, err) < 0 ||
 	    rt_etc_files_write(c->dir, c->hostname, cfg->network, err) < 0)
 		return -1;
 	return 0;
@@ -213,17 +216,30 @@ static int launch(struct rt_container *c, const struct rt_config *cfg, const str
 		return -1;
 	if (c->userns && write_id_maps(c->pid, &c->user, err) < 0)
 		return -1;
+	/* PID 1 waits for GO: it is in its cgroup before it can fork. A machine without a writable pids
+	 * cgroup runs the container unlimited, as Docker does by default. */
+	struct pare_error cerr = { 0 };
+	if (rt_cgroup_create(cfg->pids_limit, &c->cgroup, &cerr) == 0 && c->cgroup &&
+	    rt_cgroup_add(c->cgroup, c->pid) < 0)
+		pare_error_errno(&cerr, "moving the container into '%s'", c->cgroup);
+	if (cfg->pids_limit && (cerr.msg[0] || (!c->cgroup && !c->userns)))
+		pare_info("pare: warning: no pids limit for the container: %s\n",
+			  cerr.msg[0] ? cerr.msg : "no writable pids cgroup");
 	const struct rt_hooks *h = c->hooks;
 	if (h && h->parent_started && h->parent_started(c->pid, h->data) < 0)
 		return pare_error_set(err, 0, "the tracer could not attach to the container");
 	if (rt_sync_send(sfd, RT_SYNC_GO, NULL) < 0)
 		return pare_error_errno(err, "starting the container");
 	char msg[PARE_ERROR_MAX];
-	int kind = rt_sync_recv(sfd, msg, sizeof(msg));
+	int kind = rt_sync_recv_fd(sfd, msg, sizeof(msg), &c->layer_fd);
 	if (kind == RT_SYNC_ERROR)
 		return pare_error_set(err, 0, "container setup: %s", msg);
-	if (kind != RT_SYNC_READY)
+	if (kind != RT_SYNC_READY || (cfg->disk_limit && c->layer_fd < 0))
 		return pare_error_set(err, 0, "container setup: the container's first process died");
+	if (c->layer_fd >= 0) {
+		free(c->upper);
+		c->upper = xasprintf("/proc/self/fd/%d/upper", c->layer_fd);
+	}
 	cleanup_free char *root = xasprintf("/proc/%d/root", (int)c->pid);
 	c->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd < 0)
@@ -247,8 +263,9 @@ int rt_container_start(const struct rt_config *cfg, const struct rt_rootfs *root
 		       struct rt_container **out, struct pare_error *err)
 {
 	tmp_reap_stale();
+	rt_cgroup_reap_stale();
 	struct rt_container *c = xcalloc(1, sizeof(*c));
-	c->pidfd = c->root_fd = c->netns_fd = c->sync_fd = -1;
+	c->pidfd = c->root_fd = c->netns_fd = c->sync_fd = c->layer_fd = -1;
 	c->pid = -1;
 	c->userns = geteuid() != 0;
 	c->stop_signal = cfg->stop_signal > 0 ? cfg->stop_signal : SIGTERM;
@@ -391,6 +408,9 @@ void rt_container_free(struct rt_container *c)
 	free(c->helper_fds);
 	if (c->pidfd >= 0 && !c->reaped)
 		kill_and_reap(c->pidfd);
+	if (c->cgroup) /* empty now (PID 1's death ended its namespace), or killed here */
+		rt_cgroup_remove(c->cgroup);
+	free(c->cgroup);
 	/* Mounts live in PID 1's mount namespace, gone with its last process; the fds below keep the
 	 * overlay and the network namespace alive, so close them before removing the run's dir. */
 	if (c->root_fd >= 0)
@@ -401,6 +421,8 @@ void rt_container_free(struct rt_container *c)
 		close(c->pidfd);
 	if (c->sync_fd >= 0)
 		close(c->sync_fd);
+	if (c->layer_fd >= 0)
+		close(c->layer_fd); /* the last reference to the tmpfs: its memory is freed */
 	if (c->dir) {
 		struct pare_error e = { 0 };
 		if (tmp_remove_tree(c->dir, &e) < 0)

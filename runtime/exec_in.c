@@ -25,6 +25,10 @@ __attribute__((noreturn)) static void helper_main(struct rt_container *c, char *
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != pare)
 		_exit(1);
+	if (c->cgroup && rt_cgroup_add(c->cgroup, 0) < 0) { /* under the container's limit too */
+		rt_sync_send(sfd, RT_SYNC_ERROR, "joining the container's cgroup failed");
+		_exit(1);
+	}
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 	if (c->network == RT_NETWORK_NONE)
 		flags |= CLONE_NEWNET;

@@ -48,6 +48,17 @@ int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network ne
 /* 12 random hex digits. */
 char *rt_random_hostname(void);
 
+/* ---- cgroup.c: the container's pids cgroup ---- */
+/* Create a cgroup with pids.max = pids_limit (0: "max"); *out is its directory, or NULL (with 0
+ * returned) when pare has no pids controller to write (rootless, or none mounted). */
+int rt_cgroup_create(unsigned pids_limit, char **out, struct pare_error *err);
+/* Move pid (0: the caller) into the cgroup; -1 with errno. */
+int rt_cgroup_add(const char *dir, pid_t pid);
+/* SIGKILL what is left in it and remove it. */
+void rt_cgroup_remove(const char *dir);
+/* Remove the cgroups of pare processes that are gone (SIGKILLed). */
+void rt_cgroup_reap_stale(void);
+
 /* ---- net.c ---- */
 int rt_loopback_up(void); /* -1 with errno */
 
@@ -70,9 +81,10 @@ struct rt_child_args {
 	char **env;            /* final environment */
 	int sync_fd;           /* SOCK_SEQPACKET to pare */
 	bool userns;
+	int layer_fd;          /* set by rt_setup_mounts: O_PATH fd of the writable layer's tmpfs, or -1 */
 };
 /* mounts.c: the container's filesystem, ending with pivot_root (in PID 1). */
-int rt_setup_mounts(const struct rt_child_args *a, struct pare_error *err);
+int rt_setup_mounts(struct rt_child_args *a, struct pare_error *err);
 /* Runs in PID 1 after the clone; never returns. */
 __attribute__((noreturn)) void rt_child_main(struct rt_child_args *a);
 
@@ -91,6 +103,10 @@ __attribute__((noreturn, format(printf, 2, 3))) void rt_child_die(int status, co
 int rt_sync_send(int fd, char kind, const char *msg);
 /* Receives one message; returns its kind, 0 on EOF, -1 on error; msg (may be NULL) gets the text. */
 int rt_sync_recv(int fd, char *msg, size_t size);
+/* A message carrying an fd (SCM_RIGHTS), and its receiving side: *passfd (-1 before) gets the fd,
+ * close-on-exec; an fd nobody asked for is closed. */
+int rt_sync_send_fd(int fd, char kind, int passfd);
+int rt_sync_recv_fd(int fd, char *msg, size_t size, int *passfd);
 
 /* ---- container.c internals used by exec_in.c ---- */
 struct rt_container {
@@ -103,7 +119,9 @@ struct rt_container {
 	bool reaped;
 	int wstatus;
 	char *dir;        /* pare-* temp dir */
-	char *upper;
+	char *upper;      /* the overlay's upperdir as pare reaches it */
+	int layer_fd;     /* the writable layer's tmpfs (cfg->disk_limit), from PID 1; -1 without */
+	char *cgroup;     /* the container's cgroup directory, or NULL */
 	char *hostname;
 	char **env;       /* final environment of PID 1 */
 	char *cwd;

@@ -97,9 +97,43 @@ static int remount_ro(const char *path)
 	return mount(NULL, path, NULL, flags, NULL);
 }
 
-static int mount_overlay(const struct rt_child_args *a, struct pare_error *err)
+/* With a disk limit the writable layer (upper + work) lives on a tmpfs of that size, mounted here in
+ * PID 1's namespace: the application gets ENOSPC at the limit instead of filling the host's disk, and
+ * the tmpfs goes away with the container (nothing to unmount after a crash). tmpfs takes memory only
+ * for what is written. Sets a->layer_fd (O_PATH) for pare. */
+static int mount_layer(struct rt_child_args *a, struct pare_error *err)
 {
-	cleanup_free char *upper = xasprintf("%s/upper", a->run_dir), *work = xasprintf("%s/work", a->run_dir);
+	cleanup_free char *layer = xasprintf("%s/layer", a->run_dir);
+	unsigned long long limit = a->cfg->disk_limit;
+	/* Inodes cost memory too (not counted in size=): one per 4 KiB of the limit, at least 16384. */
+	unsigned long long inodes = limit / 4096 < 16384 ? 16384 : limit / 4096;
+	cleanup_free char *opts = xasprintf("size=%llu,nr_inodes=%llu,mode=0755", limit, inodes);
+	if (mount("pare-layer", layer, "tmpfs", MS_NODEV | MS_NOSUID, opts) < 0)
+		return pare_error_errno(err, "mounting the writable layer (tmpfs, --disk-limit) on '%s'", layer);
+	cleanup_close int fd = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pare_error_errno(err, "opening '%s'", layer);
+	char p[RT_FD_PATH_MAX + 8];
+	static const char *const sub[] = { "upper", "work" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", fd, sub[i]);
+		if (mkdir(p, 0755) < 0)
+			return pare_error_errno(err, "creating the writable layer's %s directory", sub[i]);
+	}
+	a->layer_fd = steal_fd(&fd);
+	return 0;
+}
+
+static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
+{
+	const char *base = a->run_dir;
+	cleanup_free char *layer = NULL;
+	if (a->cfg->disk_limit) {
+		if (mount_layer(a, err) < 0)
+			return -1;
+		base = layer = xasprintf("%s/layer", a->run_dir);
+	}
+	cleanup_free char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
 	cleanup_free char *root = xasprintf("%s/root", a->run_dir);
 	/* fds, not paths, in the options: a cache path with ',' or ':' cannot break them. */
 	cleanup_close int lfd = open(a->lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -232,7 +266,7 @@ static void mask_paths(void)
 	}
 }
 
-int rt_setup_mounts(const struct rt_child_args *a, struct pare_error *err)
+int rt_setup_mounts(struct rt_child_args *a, struct pare_error *err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -53,9 +53,23 @@ struct rt_config {
 	char **volumes;      /* the image's VOLUME paths: created (empty directories) when missing; may be NULL */
 	struct rt_bind *binds;
 	size_t n_binds;
+	/* Size of the container's writable layer in bytes: the overlay's upper directory lives on a tmpfs
+	 * of this size (the application gets ENOSPC beyond it; memory is used only for what it writes).
+	 * 0 = unlimited: the upper directory is on the disk of $TMPDIR, as Docker's overlay2. */
+	unsigned long long disk_limit;
+	/* Most processes (and threads) the container may have at once: a cgroup's pids.max (v2, or v1's
+	 * pids hierarchy; fork fails with EAGAIN beyond it). 0 = unlimited. Needs root; without a
+	 * writable pids cgroup the run goes on unlimited, with a warning. */
+	unsigned pids_limit;
 };
 
-void rt_config_init(struct rt_config *cfg); /* zero + defaults (SIGTERM, 10 s grace) */
+#define RT_PIDS_LIMIT_DEFAULT 4096
+
+/* The default disk_limit: 2 GiB, or a quarter of the machine's memory when that is less. */
+#define RT_DISK_LIMIT_MAX_DEFAULT (2ULL << 30)
+unsigned long long rt_disk_limit_default(void);
+
+void rt_config_init(struct rt_config *cfg); /* zero + defaults (SIGTERM, 10 s grace, disk and pids limits) */
 void rt_config_release(struct rt_config *cfg);
 
 /* Command-line style overrides applied on top of an image's config (the `pare run` options). */
@@ -146,7 +160,9 @@ int rt_container_netns_fd(const struct rt_container *c);
 /* Move the calling thread into the container's network namespace (setns); for the HTTP prober: call
  * it in a dedicated thread or forked process. With RT_NETWORK_HOST it does nothing. */
 int rt_container_enter_netns(const struct rt_container *c, struct pare_error *err);
-const char *rt_container_upperdir(const struct rt_container *c); /* what the application wrote */
+/* What the application wrote, as a path valid in pare's process while c lives (with a disk limit it
+ * is "/proc/self/fd/N/upper": the tmpfs is mounted only in the container's mount namespace). */
+const char *rt_container_upperdir(const struct rt_container *c);
 const char *rt_container_hostname(const struct rt_container *c);
 const char *rt_container_dir(const struct rt_container *c);      /* the run's pare-* temp dir */
 

@@ -129,10 +129,11 @@ static void on_syscall_exit(struct tracer *t, struct tracee *te)
 
 static void on_new_child(struct tracer *t, struct tracee *te)
 {
+	pid_t tid = te->tid; /* noting the child may grow the table and move te */
 	unsigned long child;
-	if (ptrace(PTRACE_GETEVENTMSG, te->tid, 0, &child) == 0)
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0)
 		tracer_note_tracee(t, (pid_t)child);
-	resume(te->tid, PTRACE_CONT, 0);
+	resume(tid, PTRACE_CONT, 0);
 }
 
 /* After a successful exec. When a non-leader thread exec'd, it now has the leader's tid and the
@@ -149,8 +150,9 @@ static void on_exec(struct tracer *t, struct tracee *te)
 			te->exit_path = steal_pointer(&old->exit_path);
 			te->want_exit = old->want_exit;
 			te->exit_kind = old->exit_kind;
+			pid_t tid = te->tid; /* read before: forgetting may move te's slot */
 			tracee_forget(&t->tracees, (pid_t)former);
-			te = tracee_find(&t->tracees, te->tid); /* the table may have moved it */
+			te = tracee_find(&t->tracees, tid);
 		}
 	}
 	/* The exec succeeded: its exit stop has nothing to record (and PTRACE_CONT skips it). */
