@@ -129,6 +129,29 @@ static void follow_links(struct port_run *pr, const struct item *it, const struc
 	strvec_release(&links);
 }
 
+/* 502, 503 and 504 are what a front server says while what is behind it is still starting: nginx
+ * started before php-fpm made its socket, a proxy before its upstream listens, an application that
+ * answers 503 until it is warm. An open port is not a ready application. */
+static bool starting_up(const struct probe_response *r)
+{
+	return r->curl_error == CURLE_OK && (r->status == 502 || r->status == 503 || r->status == 504);
+}
+
+/* The first request to a port is repeated while it gets a starting-up answer, with a growing pause
+ * (up to 1 s), until the probe's wait deadline; returns the seconds spent waiting. */
+static double wait_until_ready(struct port_run *pr, struct item *it, struct probe_response *resp)
+{
+	struct probe_http *p = pr->p;
+	uint64_t start = probe_now_ms(), pause = 50;
+	while (starting_up(resp) && !atomic_load(&p->cancel) && probe_now_ms() + pause < p->deadline_ms) {
+		usleep((useconds_t)pause * 1000);
+		pause = pause * 2 > 1000 ? 1000 : pause * 2;
+		probe_response_release(resp);
+		probe_conn_request(&pr->conn, p, it->method, it->url, resp);
+	}
+	return (double)(probe_now_ms() - start) / 1000.0;
+}
+
 /* Send one queued request and record it. */
 static void send_item(struct port_run *pr, struct item *it, bool detect)
 {
@@ -139,7 +162,11 @@ static void send_item(struct port_run *pr, struct item *it, bool detect)
 		free(it->url);
 		it->url = xstrdup(resp.effective_url);
 	}
+	long first_status = resp.status;
+	double waited = detect && starting_up(&resp) ? wait_until_ready(pr, it, &resp) : 0;
 	struct probe_http_result *x = add_result(p, it);
+	if (waited > 0 && resp.curl_error == CURLE_OK && resp.status < 500)
+		x->error = xasprintf("answered %ld while starting; ready after %.1f s", first_status, waited);
 	x->status = resp.status;
 	x->bytes = resp.bytes;
 	x->seconds = resp.seconds;

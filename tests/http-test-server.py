@@ -2,8 +2,9 @@
 """A small HTTP server for the HTTP prober's tests (tests/unit/test_probe_http.c): a fixed site with
 pages, a stylesheet, redirects, a link chain, many links, a 500 and a POST endpoint. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
-With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem.
-Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR]"""
+With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem. With --warmup=N the first N requests
+get 502 (a front server whose backend is not up yet).
+Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR] [--warmup=N]"""
 import socket
 import ssl
 import sys
@@ -17,6 +18,7 @@ garbage = "--garbage" in args
 silent = "--silent" in args  # read the request, close without answering (as redis does to HTTP)
 tls = next((a[6:] for a in args if a.startswith("--tls=")), None)
 delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
+warmup = [next((int(a[9:]) for a in args if a.startswith("--warmup=")), 0)]
 
 HTML = "text/html; charset=utf-8"
 PAGES = {
@@ -61,6 +63,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record()
+        if warmup[0] > 0:
+            warmup[0] -= 1
+            return self.answer(502, HTML, "<html>Bad Gateway</html>")
         path = self.path
         if path == "/redir":
             return self.answer(302, HTML, "", [("Location", "/target")])

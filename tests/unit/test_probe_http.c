@@ -222,6 +222,36 @@ TEST(probe_http_user_requests_and_server_errors)
 	server_stop(&s);
 }
 
+/* A port that opens before the application behind it is ready (nginx before php-fpm) answers 502
+ * at first: the first request is repeated until a real answer, and noted. */
+TEST(probe_http_waits_while_starting)
+{
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, "--warmup=3"), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n_failed, 0);
+	const struct probe_http_result *root = find(&r, "GET", U("/"));
+	CHECK(root && root->status == 200 && !root->failed && root->error && strstr(root->error, "502"));
+	CHECK_INT(count_prefix(&r, U("/")) == r.n, 1);
+	CHECK(find(&r, "GET", U("/a.html")) != NULL); /* the crawl went on from the real answer */
+	probe_http_report_release(&r);
+	server_stop(&s);
+
+	/* One that never gets ready fails once the probe's wait is over, with the last answer. */
+	CHECK_INT(server_start(&s, "--warmup=100000"), 0);
+	opts_for(&o, &s, &port);
+	o.wait_ms = 10000; /* python's start-up on a loaded machine, then 502s until the end */
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n, 1);
+	CHECK(r.n_failed == 1 && r.results[0].status == 502 && r.results[0].failed);
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
 /* Connect from the caller's own network namespace: false when nothing listens there. */
 static bool host_port_open(uint16_t port)
 {
