@@ -7,6 +7,8 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "lib/xalloc.h"
 #include "tracer/loop.h"
@@ -59,13 +61,37 @@ static long us_since(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000000L + (now.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* Whether a CPU is free for polling: no more threads runnable than CPUs (the 4th field of
+ * /proc/loadavg, "running/total", counts this one and the tracee's), looked at every 20 ms. On a
+ * busy machine a polling tracer takes the CPU from someone who needs it, and loses more than it gains. */
+static bool cpu_free(struct tracer *t, const struct timespec *now)
+{
+	if (t->loadavg_fd < 0)
+		return false;
+	long since = (now->tv_sec - t->cpu_checked.tv_sec) * 1000000L + (now->tv_nsec - t->cpu_checked.tv_nsec) / 1000;
+	if (t->cpu_checked.tv_sec && since < 20000)
+		return t->cpu_is_free;
+	t->cpu_checked = *now;
+	char buf[128];
+	ssize_t n = pread(t->loadavg_fd, buf, sizeof(buf) - 1, 0);
+	long running = 0;
+	if (n > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%*s %*s %*s %ld/", &running) != 1)
+			running = 0;
+	}
+	t->cpu_is_free = running > 0 && running <= t->ncpus;
+	return t->cpu_is_free;
+}
+
 /* The next stop, polled for up to t->spin_us before sleeping in waitpid; 0: none came. Stops come
  * in bursts (a stat per directory entry, an open per import), and a tracer that went to sleep must
  * be woken from another CPU, which on a virtual machine costs about as much as the stop itself.
- * Polling only while the last stop came within the window keeps an idle application's tracer idle. */
+ * Polling only while the last stop came within the window keeps an idle application's tracer idle;
+ * only while a CPU is free, so that it takes no CPU from anyone. */
 static pid_t poll_event(struct tracer *t, struct event *ev, const struct timespec *t0)
 {
-	if (!t->burst)
+	if (!t->burst || !cpu_free(t, t0))
 		return 0;
 	for (;;) {
 		pid_t pid = waitpid(-1, &ev->status, __WALL | __WNOTHREAD | WNOHANG);

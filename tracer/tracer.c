@@ -48,6 +48,8 @@ struct tracer *tracer_new(const struct tracer_options *opts)
 	t->seen = xcalloc(PID_BITMAP_BITS / 8, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t->start);
 	t->spin_us = spin_us();
+	t->loadavg_fd = t->spin_us ? open("/proc/loadavg", O_RDONLY | O_CLOEXEC) : -1;
+	t->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	t->start_cpu_us = own_cpu_us();
 	return t;
 }
@@ -57,6 +59,8 @@ void tracer_free(struct tracer *t)
 	if (!t)
 		return;
 	fan_stop(t);
+	if (t->loadavg_fd >= 0)
+		close(t->loadavg_fd);
 	if (t->res_ready)
 		resolver_release(&t->res);
 	tracee_table_release(&t->tracees);

@@ -65,6 +65,10 @@ struct tracer {
 	uint64_t start_cpu_us; /* pare's own CPU time when tracing began */
 	long spin_us; /* how long to poll for the next stop before sleeping (tracer/loop.c) */
 	bool burst;   /* the last stop came within spin_us */
+	int loadavg_fd;            /* /proc/loadavg, to poll only while a CPU is free (-1: never poll) */
+	long ncpus;
+	struct timespec cpu_checked;
+	bool cpu_is_free;
 };
 
 /* Stop events of the loop (tracer/loop.c). */
