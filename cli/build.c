@@ -322,8 +322,13 @@ int cmd_build(int argc, char **argv)
 	pare_info("pare: time: read %.1fs, unpack %.1fs, run %.1fs (probes %.1fs), minify %.1fs, write %.1fs; "
 		  "image %s, id %.19s\n",
 		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write, res.tag ? res.tag : "", res.image_id ? res.image_id : "");
-	if (n_warn && pare_verbosity == 1)
-		pare_info("pare: %zu note%s about what was kept (see --report)\n", n_warn, n_warn == 1 ? "" : "s");
+	size_t n_alerts = 0;
+	for (char *const *w = keep_alerts(ks); *w; w++, n_alerts++)
+		if (pare_verbosity == 1)
+			pare_info("pare: warning: %s\n", *w);
+	if (n_warn > n_alerts && pare_verbosity == 1)
+		pare_info("pare: %zu note%s about what was kept (see --report)\n", n_warn - n_alerts,
+			  n_warn - n_alerts == 1 ? "" : "s");
 
 	if (a.report) {
 		report = keep_report_json(ks);

@@ -43,10 +43,34 @@ void keep_warn(struct keep_set *ks, const char *fmt, ...)
 		free(s);
 }
 
+void keep_alert(struct keep_set *ks, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	if (strset_add(&ks->warned, s)) {
+		strvec_push(&ks->alerts, s);
+		strvec_push_nodup(&ks->warnings, s);
+	} else {
+		free(s);
+	}
+}
+
 char *const *keep_warnings(const struct keep_set *ks)
 {
 	static char *none[] = { NULL };
 	return ks->warnings.v ? ks->warnings.v : none;
+}
+
+char *const *keep_alerts(const struct keep_set *ks)
+{
+	static char *none[] = { NULL };
+	return ks->alerts.v ? ks->alerts.v : none;
 }
 
 bool keep_path_forbidden(const char *path)
@@ -300,6 +324,7 @@ void keep_set_free(struct keep_set *ks)
 	strset_release(&ks->analyzed_objects);
 	strset_release(&ks->warned);
 	strvec_release(&ks->warnings);
+	strvec_release(&ks->alerts);
 	free(ks->entry_path_owned);
 	resolve_release(ks);
 	content_root_free(ks->content);
@@ -410,6 +435,7 @@ int keep_finish(struct keep_set *ks, struct pare_error *err)
 	struct fs_entry *root = layer_index_lookup(ks->idx, "/");
 	if (root && !root->keep)
 		keep_mark_entry(ks, root, KEEP_PARENT, "/");
+	keep_check_unrun(ks);
 	return 0;
 }
 

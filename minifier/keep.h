@@ -78,6 +78,9 @@ struct keep_totals {
 void keep_totals(const struct keep_set *ks, struct keep_totals *t);
 /* Things a user should know (a library not found, an addition refused because of a negative lookup). */
 char *const *keep_warnings(const struct keep_set *ks);
+/* The warnings among them that say the slim image may lack something the application uses (programs
+ * next to the ones it ran that no probe ran): worth showing without --report. */
+char *const *keep_alerts(const struct keep_set *ks);
 
 /* {"kept": [{"path", "type", "size", "reason", "of"}...], "removed": [{"path", "size"}...],
  *  "warnings": [...], "totals": {...}}: the minifier's part of `pare build --report`. */

@@ -24,6 +24,7 @@ struct keep_set {
 	struct keep_mark **marks;     /* everything allocated, for keep_set_free */
 	size_t n_marks, cap_marks;
 	struct strvec warnings;
+	struct strvec alerts;         /* the warnings that say the slim image may miss something used */
 	const char *entry_path;       /* resolved entrypoint (protected from --exclude) */
 	char *entry_path_owned;
 };
@@ -38,6 +39,8 @@ int keep_path_ex(struct keep_set *ks, const char *path, unsigned flags, enum kee
 		 char **resolved, struct pare_error *err);
 void keep_mark_entry(struct keep_set *ks, struct fs_entry *e, enum keep_why why, const char *detail);
 void keep_warn(struct keep_set *ks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning that is also an alert (keep_alerts). */
+void keep_alert(struct keep_set *ks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool keep_path_forbidden(const char *path);
 /* The value of KEY in the image's Env, or NULL. */
 const char *keep_env(const struct keep_set *ks, const char *key);
@@ -47,6 +50,9 @@ int keep_search_path(struct keep_set *ks, const char *name, char **found);
 /* rules.c: what glibc loads at run time without a DT_NEEDED when a kept program needs it (NSS
  * modules named in /etc/nsswitch.conf, libgcc_s for pthread_cancel and backtraces). */
 void keep_glibc_companions(struct keep_set *ks);
+
+/* unrun.c: alerts for programs next to the ones the application ran that no probe ran. */
+void keep_check_unrun(struct keep_set *ks);
 
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
