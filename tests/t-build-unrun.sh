@@ -13,8 +13,8 @@ file -L "$bb" | grep -q 'statically linked' || { not_ok "busybox is static (busy
 r=$T/root
 mkdir -p "$r/bin" "$r/app/hooks" "$r/tmp"
 cp "$bb" "$r/bin/busybox"
-for a in sh cat echo ls sleep; do ln -s busybox "$r/bin/$a"; done
-printf '#!/bin/sh\necho first ran\n' >"$r/app/hooks/first"
+for a in sh cat echo ls sleep tee; do ln -s busybox "$r/bin/$a"; done
+printf '#!/bin/sh\necho first ran | tee /tmp/first-ran\n' >"$r/app/hooks/first"
 printf '#!/bin/sh\necho second ran\n' >"$r/app/hooks/second"
 printf 'not a program\n' >"$r/app/hooks/README"
 printf 'ELF-ish\n' >"$r/app/hooks/libhook.so.1"
@@ -25,7 +25,8 @@ python3 "$ROOT/tests/mkimage.py" --format docker-archive --layer "$r" --tag "par
 	--config '{"Entrypoint":["/app/start"],"Env":["PATH=/bin"]}' "$T/app.tar" >"$T/mk.log" 2>&1 ||
 	{ not_ok "fixture image builds" "$(tail -3 "$T/mk.log")"; t_done; }
 
-"$PARE" build "$T/app.tar" -o "$T/slim.tar" --report "$T/r.json" --continue-after 2 2>"$T/err"
+"$PARE" build "$T/app.tar" -o "$T/slim.tar" --report "$T/r.json" \
+	--exec 'while [ ! -e /tmp/first-ran ]; do sleep 0.1; done' 2>"$T/err"
 assert_eq "pare build of the hook image" "$?" 0
 grep '^pare: warning:' "$T/err" >"$T/warn" || true
 check "one warning on stderr, naming the directory, the program that ran and the one that did not" \
@@ -44,7 +45,7 @@ PY
 check "the slim image has the program that ran and lacks the one that did not" \
 	sh -c 'grep -q "app/hooks/first$" "$1" && ! grep -q "app/hooks/second$" "$1"' _ "$T/slim.list"
 
-"$PARE" build "$T/app.tar" -o "$T/slim2.tar" --exec /app/hooks/second 2>"$T/err2"
+"$PARE" build "$T/app.tar" -o "$T/slim2.tar" --exec 'while [ ! -e /tmp/first-ran ]; do sleep 0.1; done; /app/hooks/second' 2>"$T/err2"
 assert_eq "pare build with the other hook run by --exec" "$?" 0
 check "no warning when every program there ran" test -z "$(grep '^pare: warning:' "$T/err2")"
 t_done
