@@ -23,13 +23,6 @@
 #include "minifier/probe_exec.h"
 #include "minifier/probe_http.h"
 
-static bool progress;
-static void phase(const char *what)
-{
-	if (progress)
-		fprintf(stderr, "pare: %s...\n", what);
-}
-
 struct timings {
 	double index, unpack, run, probes, minify, write;
 };
@@ -147,8 +140,7 @@ int cmd_build(int argc, char **argv)
 		build_args_release(&a);
 		return cli_usage_error("build", "refusing to write an image archive to a terminal");
 	}
-	progress = pare_verbosity > 0 && isatty(STDERR_FILENO);
-	signal(SIGPIPE, SIG_IGN);
+	cli_interrupt_install();
 
 	struct pare_error err = { 0 };
 	struct image *img = NULL;
@@ -167,8 +159,7 @@ int cmd_build(int argc, char **argv)
 	rt_config_init(&cfg);
 
 	double t = build_now(), t_start = t;
-	phase("reading the image");
-	if (image_open(a.input, a.ro.ref, &img, &err) < 0 || layer_index_build(img, &idx, &err) < 0)
+	if (cli_phase("reading the image", &err) < 0 || image_open(a.input, a.ro.ref, &img, &err) < 0 || layer_index_build(img, &idx, &err) < 0)
 		goto out;
 	if (!(out_config = build_output_config(img->config, &a.nc, &err)))
 		goto out;
@@ -219,13 +210,13 @@ int cmd_build(int argc, char **argv)
 	}
 
 	t = build_now();
-	phase("unpacking");
-	if (rt_rootfs_prepare(img, idx, &rootfs, &err) < 0)
+	if (cli_phase("unpacking", &err) < 0 || rt_rootfs_prepare(img, idx, &rootfs, &err) < 0)
 		goto out;
 	tm.unpack = build_now() - t;
 	br.rootfs = rootfs;
 
-	phase("running the application under the tracer");
+	if (cli_phase("running the application under the tracer", &err) < 0)
+		goto out;
 	if (build_run_analysis(&br, &err) < 0) {
 		if (err.code != EINTR)
 			pare_error_prefix(&err, "analysis run");
@@ -260,7 +251,8 @@ int cmd_build(int argc, char **argv)
 
 	/* Minify. */
 	t = build_now();
-	phase("deciding what to keep");
+	if (cli_phase("deciding what to keep", &err) < 0)
+		goto out;
 	out_cmd = config_strv(out_config, "Entrypoint");
 	{
 		cleanup_strv char **cmd = config_strv(out_config, "Cmd");
@@ -289,10 +281,10 @@ int cmd_build(int argc, char **argv)
 
 	/* Write. */
 	t = build_now();
-	phase("writing the slim image");
+	if (cli_phase("writing the slim image", &err) < 0)
+		goto out;
 	if (!a.tag)
 		a.tag = default_tag = image_tag_default(img, ".slim");
-	cli_abort_write_on_signals();
 	struct image_write_opts wo = {
 		.output = a.output,
 		.format = a.format,
@@ -357,8 +349,7 @@ int cmd_build(int argc, char **argv)
 out:
 	if (status)
 		pare_error_print(&err);
-	if (status && err.code == EINTR && err.status > 128)
-		status = err.status;
+	status = cli_exit_status(status);
 	json_decref(report);
 	json_decref(out_config);
 	image_write_result_release(&res);

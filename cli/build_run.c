@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "cli/build.h"
+#include "cli/cli.h"
 #include "lib/error.h"
+#include "lib/interrupt.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "minifier/probe_exec.h"
@@ -331,6 +333,7 @@ static void *probe_main(void *arg)
 {
 	struct run_state *s = arg;
 	struct build_run *br = s->br;
+	cli_phase("probing", NULL); /* an interrupt is read from the signalfd by the analysis loop */
 	if (br->http && br->n_ports) {
 		struct probe_http_opts po;
 		probe_http_opts_init(&po);
@@ -447,6 +450,7 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 	sigaddset(&intr, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &intr, &old_mask);
 	int sfd = signalfd(-1, &intr, SFD_CLOEXEC | SFD_NONBLOCK);
+	interrupted = pare_interrupt_signal; /* one that came before the signals were blocked */
 	double t0 = build_now();
 	int ret = -1;
 	pthread_t app, prob;
@@ -534,8 +538,8 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		pthread_join(prob, NULL);
 	pthread_join(app, NULL);
 	if (interrupted) {
-		err->status = 128 + interrupted;
-		pare_error_set(err, EINTR, "interrupted by signal %d", (int)interrupted);
+		pare_interrupt_signal = interrupted; /* the phases after this one stop too */
+		pare_interrupt_error(err, interrupted);
 		goto out_ct;
 	}
 	br->seconds_run = build_now() - t0;

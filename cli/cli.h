@@ -28,9 +28,16 @@ int cli_parse_volume(const char *spec, struct rt_config *cfg);
 #include <stdint.h>
 /* "dir/app.tar" -> "app.SUFFIX.tar" in the current directory ("app.SUFFIX" for an OCI directory). */
 char *cli_default_output(const char *input, const char *suffix, bool oci_dir);
-/* SIGINT/SIGTERM/SIGHUP remove the image being written, then end pare as the signal would;
- * SIGPIPE is ignored so that a closed pipe on -o - is an error, not a kill. */
-void cli_abort_write_on_signals(void);
+/* SIGINT/SIGTERM/SIGHUP set pare_interrupt_signal (lib/interrupt.h): the work stops at the next check
+ * and cleans up; the command exits 128+N. A second one removes the image being written and ends pare
+ * as the signal would. SIGPIPE is ignored so that a closed pipe on -o - is an error, not a kill. */
+void cli_interrupt_install(void);
+/* Start a phase: fails (EINTR) when interrupted; prints "pare: WHAT..." with --verbose (or at the
+ * normal verbosity on a terminal). */
+struct pare_error;
+int cli_phase(const char *what, struct pare_error *err);
+/* A failed command's status: 128+N when signal N interrupted it (130 for SIGINT, 143 for SIGTERM). */
+int cli_exit_status(int status);
 /* "12.3 MiB" into buf. */
 const char *cli_human_size(uint64_t n, char buf[32]);
 

@@ -1,11 +1,15 @@
-/* Output helpers shared by the commands that write images (squash, build). */
+/* Helpers shared by the commands that write images or run them: output names, interrupts, phases. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "image/writer.h"
+#include "lib/error.h"
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
@@ -26,22 +30,49 @@ char *cli_default_output(const char *input, const char *suffix, bool oci_dir)
 	return xasprintf("%s.%s%s", base, suffix, oci_dir ? "" : ".tar");
 }
 
-static void on_signal(int sig)
+static void on_interrupt(int sig)
 {
+	if (!pare_interrupt_signal) {
+		pare_interrupt_signal = sig; /* honoured at the next check (lib/interrupt.h) */
+		return;
+	}
+	/* Asked again: pare may be stuck where nothing checks. Remove the image being written and end
+	 * now, as the signal would; other temporary directories are reaped by the next run. */
 	image_write_abort();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void cli_abort_write_on_signals(void)
+void cli_interrupt_install(void)
 {
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_signal;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_exit_status(int status)
+{
+	return status && pare_interrupt_signal ? 128 + pare_interrupt_signal : status;
+}
+
+int cli_phase(const char *what, struct pare_error *err)
+{
+	if (pare_interrupt_check(err) < 0)
+		return -1;
+	if (pare_verbosity > 1 || (pare_verbosity == 1 && isatty(STDERR_FILENO)))
+		fprintf(stderr, "pare: %s...\n", what);
+	/* Test hook (tests/t-faults.sh): stop at the start of this phase, so that a test can send a
+	 * signal exactly here (it continues the process after). */
+	const char *stop = getenv("PARE_TEST_STOP_AT");
+	if (stop && !strcmp(stop, what))
+		raise(SIGSTOP);
+	return 0;
 }
 
 const char *cli_human_size(uint64_t n, char buf[32])

@@ -1,6 +1,7 @@
 /* pare profile: run an image like `pare run`, traced, and write what it touched (doc/PROFILE.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "image/image.h"
 #include "image/layer_index.h"
 #include "lib/error.h"
+#include "lib/interrupt.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "runtime/runtime.h"
@@ -142,12 +144,15 @@ int cmd_profile(int argc, char **argv)
 	struct tracer *tr = NULL;
 	struct rt_config cfg;
 	rt_config_init(&cfg);
-	if (image_open(input, ro.ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &ro.o, &err) < 0 ||
-	    cli_run_opts_apply(&ro, &cfg, &err) < 0)
+	cli_interrupt_install();
+	if (cli_phase("reading the image", &err) < 0 || image_open(input, ro.ref, &img, &err) < 0 ||
+	    rt_config_from_image(&cfg, img, &ro.o, &err) < 0 || cli_run_opts_apply(&ro, &cfg, &err) < 0)
 		goto out;
 	/* No index: the runtime builds one only when the image is not unpacked in its cache yet, so a
 	 * cached image starts as fast as under pare run. */
-	if (rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
+	if (cli_phase("unpacking", &err) < 0 || rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
+		goto out;
+	if (cli_phase("running the application under the tracer", &err) < 0)
 		goto out;
 	struct tracer_options to = { .image = input, .fanotify = ro.fanotify, .image_only = true };
 	tr = tracer_new(&to);
@@ -159,18 +164,27 @@ int cmd_profile(int argc, char **argv)
 	};
 	if (rt_container_start(&cfg, rootfs, &hooks, &ct, &err) < 0)
 		goto out;
+	/* From here on signals go to the application, as under pare run; one that came before is pare's:
+	 * stop the application (no profile is written: the next phase sees the interrupt). */
 	rt_container_forward_signals(ct);
+	if (pare_interrupt_signal)
+		rt_container_kill(ct, SIGKILL);
 	int status;
 	if (rt_container_wait(ct, &status, &err) < 0)
 		goto out;
 	if (rt_container_timed_out(ct))
 		pare_info("pare: timeout: the container was stopped after %u s\n", cfg.timeout);
+	rt_container_free(ct); /* pare's own signal handlers are back */
+	ct = NULL;
+	if (cli_phase("writing the profile", &err) < 0)
+		goto out;
 	struct profile *p = tracer_profile(tr);
 	p->stats.exit_status = status;
 	ret = save(p, output) < 0 ? 1 : status;
 out:
 	if (err.msg[0])
 		pare_error_print(&err);
+	ret = cli_exit_status(ret);
 	rt_container_free(ct);
 	tracer_free(tr);
 	rt_rootfs_free(rootfs);

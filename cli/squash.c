@@ -38,9 +38,11 @@ static void usage(FILE *f)
 		   "                       cannot load zstd layers)\n"
 		   "      --ref NAME:TAG   pick one image of an archive that holds several\n"
 		   "  -q, --quiet          print nothing but errors\n"
+		   "      --verbose        a progress line per phase\n"
 		   "  -h, --help           show this help\n\n"
 		   "The output is written under a temporary name next to OUT and renamed when complete, so a\n"
-		   "failed run leaves nothing behind (except with -o -, where what was sent is sent).\n");
+		   "failed or interrupted run leaves nothing behind (except with -o -, where what was sent is\n"
+		   "sent); SIGINT or SIGTERM ends it with status 130 or 143.\n");
 }
 
 int cmd_squash(int argc, char **argv)
@@ -52,6 +54,7 @@ int cmd_squash(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'c' },
 		{ "ref", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,6 +87,9 @@ int cmd_squash(int argc, char **argv)
 			break;
 		case 'q':
 			pare_verbosity = 0;
+			break;
+		case 'V':
+			pare_verbosity = 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -142,14 +148,14 @@ int cmd_squash(int argc, char **argv)
 		.result = &res,
 	};
 
-	cli_abort_write_on_signals();
+	cli_interrupt_install();
 	tmp_reap_stale(); /* what a SIGKILLed run left */
-	if (image_open(input, ref, &img, &err) < 0)
+	if (cli_phase("reading the image", &err) < 0 || image_open(input, ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
 		goto out;
 	wo.tag = tag ? tag : (default_tag = image_tag_default(img, ".squashed"));
-	if (image_write(img, idx, &wo, &err) < 0)
+	if (cli_phase("writing the squashed image", &err) < 0 || image_write(img, idx, &wo, &err) < 0)
 		goto out;
 	char b1[32], b2[32];
 	pare_info("pare: wrote %s%s%s: %s, %zu layer%s flattened into one of %s (%" PRIu64 " entries, %s of files), "
@@ -161,6 +167,7 @@ int cmd_squash(int argc, char **argv)
 out:
 	if (status)
 		pare_error_print(&err);
+	status = cli_exit_status(status);
 	image_write_result_release(&res);
 	layer_index_free(idx);
 	image_free(img);

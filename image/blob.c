@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "image/internal.h"
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
@@ -124,6 +125,10 @@ fail:
 
 ssize_t blob_stream_read(struct blob_stream *b, const void **buf, struct pare_error *err)
 {
+	/* Every layer and config read passes here: where a SIGINT stops the reading, unpacking and
+	 * writing of images (lib/interrupt.h). */
+	if (pare_interrupt_check(err) < 0)
+		return -1;
 	if (b->fd >= 0) {
 		ssize_t n;
 		do

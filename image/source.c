@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "image/internal.h"
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/tmp.h"
 #include "lib/xalloc.h"
@@ -147,6 +148,8 @@ static int spool(struct image_source *s, int in_fd, bool is_pipe, struct pare_er
 		const void *buf;
 		size_t size;
 		la_int64_t off;
+		if (pare_interrupt_check(err) < 0)
+			goto out;
 		int rc = archive_read_data_block(a, &buf, &size, &off);
 		if (rc == ARCHIVE_EOF)
 			break;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "image/writer_int.h"
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/tmp.h"
 #include "lib/xalloc.h"
@@ -145,6 +147,8 @@ static int tar_copy_fd(struct archive *a, const char *name, int fd, uint64_t siz
 	cleanup_free char *buf = xmalloc(256 * 1024);
 	uint64_t done = 0;
 	while (done < size) {
+		if (pare_interrupt_check(err) < 0)
+			return -1;
 		ssize_t got = read(fd, buf, 256 * 1024);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -160,13 +164,50 @@ static int tar_copy_fd(struct archive *a, const char *name, int fd, uint64_t siz
 }
 
 /* The archive: directories, blobs (layer, config, manifest), then index.json, manifest.json, oci-layout. */
+/* The archive's sink. A pipe (-o -) whose reader stops reading would block a write for ever, deaf to
+ * SIGINT (pare's handler restarts system calls): on a pipe or socket, wait for room with poll and
+ * write at most a page, so that an interrupt is seen within a quarter of a second. */
+struct fd_sink {
+	int fd;
+	bool pollable;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, size_t n)
+{
+	struct fd_sink *s = data;
+	for (;;) {
+		if (pare_interrupt_signal) {
+			archive_set_error(a, EINTR, "interrupted");
+			return -1;
+		}
+		if (s->pollable) {
+			struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+			int r = poll(&p, 1, 250);
+			if (r == 0 || (r < 0 && errno == EINTR))
+				continue;
+			if (n > 4096)
+				n = 4096; /* fits once poll saw room in a pipe */
+		}
+		ssize_t w = write(s->fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		return w;
+	}
+}
+
 static int archive_write_all(int fd, const struct output *o, struct pare_error *err)
 {
 	struct archive *a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
 	archive_write_set_bytes_in_last_block(a, 1);
 	int ret = -1;
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	struct stat st;
+	struct fd_sink sink = { .fd = fd, .pollable = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) };
+	if (archive_write_open2(a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
 		pare_error_set(err, 0, "starting the archive: %s", archive_error_string(a));
 		goto out;
 	}
@@ -247,6 +288,8 @@ static int write_archive_file(const struct image *img, const char *output, const
 		;
 	else if (fsync(fd) < 0)
 		pare_error_errno(err, "writing '%s'", tmp);
+	else if (pare_interrupt_check(err) < 0) /* interrupted: no output at all */
+		;
 	else if (rename(tmp, output) < 0)
 		pare_error_errno(err, "renaming '%s' to '%s'", tmp, output);
 	else
@@ -309,6 +352,8 @@ static int write_oci_dir(const char *tmpdir, const char *output, const char *lay
 	umask(mask);
 	if (fchmod(dirfd, 0777 & ~mask) < 0)
 		return pare_error_errno(err, "finishing '%s'", tmpdir);
+	if (pare_interrupt_check(err) < 0)
+		return -1;
 	if (rename(tmpdir, output) < 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			return pare_error_set(err, errno, "output directory '%s' exists and is not empty", output);

@@ -127,6 +127,74 @@ else
 	skip "fork bomb" "no cgroup pids controller on this machine"
 fi
 
+# --- pare gets SIGINT or SIGTERM in each phase ---
+# PARE_TEST_STOP_AT=PHASE makes pare stop itself (SIGSTOP) when it starts PHASE (cli_phase); the test
+# sends the signal and SIGCONT, so the signal lands in that phase whatever the machine's speed. Then:
+# status 130 (SIGINT) or 143 (SIGTERM), no output (not even a temporary one next to it), no process,
+# temp dir, mount or cgroup left, the input unchanged, and --verbose's progress line named the phase.
+mkimg app '{"Entrypoint":["/bin/faulty","spawn","5","'$M'"]}'
+mkdir -p "$T/out"
+interrupt() { # DESC PHASE SIG INPUT PARE-ARGS... (the output goes to $T/out)
+	local desc=$1 phase=$2 sig=$3 in=$4; shift 4
+	local sum i st= rc
+	sum=$(sha256sum <"$in")
+	PARE_TEST_STOP_AT="$phase" "$PARE" "$@" >/dev/null 2>"$T/int.err" <"$in" &
+	local pid=$!
+	for i in $(seq 1 1200); do
+		st=$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)
+		[ "$st" = T ] || [ -z "$st" ] && break
+		sleep 0.1
+	done
+	if [ "$st" != T ]; then
+		not_ok "$desc: pare reached '$phase'" "$(cat "$T/int.err")"
+		kill -KILL $pid 2>/dev/null; kill -CONT $pid 2>/dev/null; wait $pid
+		return
+	fi
+	kill -"$sig" $pid
+	kill -CONT $pid
+	wait $pid; rc=$?
+	local want=130; [ "$sig" = TERM ] && want=143
+	if [ "$rc" = "$want" ] && grep -q "^pare: $phase\.\.\.$" "$T/int.err" && grep -q "interrupted by SIG$sig" "$T/int.err"; then
+		ok "$desc: status $want, said so"
+	else
+		not_ok "$desc: status $want, said so" "status $rc" "$(tail -3 "$T/int.err")"
+	fi
+	assert_eq "$desc: no output, not even a partial one" "$(ls -A "$T/out")" ""
+	assert_eq "$desc: the input is unchanged" "$(sha256sum <"$in")" "$sum"
+	no_leftovers "$desc" $pid
+	rm -rf "$T/out"/* "$T/out"/.[!.]*
+}
+export PARE_ROOTFS_CACHE_MAX=0 # unpacked into a temp dir each time: its removal is checked too
+for sig in INT TERM; do
+	for phase in "reading the image" "unpacking" "running the application under the tracer" "probing" \
+		"deciding what to keep" "writing the slim image"; do
+		interrupt "build, SIG$sig while $phase" "$phase" $sig "$T/app.tar" \
+			build --verbose --exec true -o "$T/out/slim.tar" "$T/app.tar"
+	done
+	for phase in "reading the image" "writing the squashed image"; do
+		interrupt "squash, SIG$sig while $phase" "$phase" $sig "$T/app.tar" \
+			squash --verbose -o "$T/out/sq.tar" "$T/app.tar"
+	done
+	interrupt "squash from stdin (spooled), SIG$sig while writing" "writing the squashed image" $sig "$T/app.tar" \
+		squash --verbose -o "$T/out/sq.tar" -
+	interrupt "build to an OCI directory, SIG$sig while writing" "writing the slim image" $sig "$T/app.tar" \
+		build --verbose --format oci-dir -o "$T/out/slim" "$T/app.tar"
+	for phase in "reading the image" "unpacking" "running the application under the tracer" "writing the profile"; do
+		interrupt "profile, SIG$sig while $phase" "$phase" $sig "$T/app.tar" \
+			profile --verbose -e FAULTY_EXIT=1 -o "$T/out/p.json" "$T/app.tar"
+	done
+done
+unset PARE_ROOTFS_CACHE_MAX
+PARE_CACHE_DIR="$T/cache-int" interrupt "build, SIGINT while unpacking into an empty cache" "unpacking" INT "$T/app.tar" \
+	build --verbose -o "$T/out/slim.tar" "$T/app.tar"
+assert_eq "build, SIGINT while unpacking into an empty cache: no tree, no partial one" \
+	"$(ls -A "$T/cache-int/rootfs" | grep -v '\.lock$')" ""
+# Control: the same commands without a signal write their output.
+PARE_ROOTFS_CACHE_MAX=0 "$PARE" build -q --exec true -o "$T/out/slim.tar" "$T/app.tar"
+assert_eq "control: build without a signal succeeds" "$?" 0
+check "control: the slim image is there" test -s "$T/out/slim.tar"
+rm -rf "$T/out"/*
+
 # --- pare SIGKILLed: the next run reaps its cgroup and temp dir ---
 "$PARE" run "$T/spawn.tar" 50 "$M" >"$T/k.out" 2>&1 &
 pid=$!

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
@@ -247,6 +248,10 @@ int profile_save(struct profile *p, const char *file, struct pare_error *err)
 		unlink(tmp);
 		errno = e;
 		return pare_error_errno(err, "writing profile '%s'", file);
+	}
+	if (pare_interrupt_check(err) < 0) { /* interrupted: no profile at all */
+		unlink(tmp);
+		return -1;
 	}
 	if (rename(tmp, file) < 0) {
 		int e = errno;
