@@ -14,7 +14,8 @@
 static const char *const why_names[KEEP_WHY_COUNT] = {
 	[KEEP_ENTRYPOINT] = "entrypoint", [KEEP_TRACED] = "traced",	   [KEEP_INCLUDE] = "include",
 	[KEEP_ALWAYS] = "always",	  [KEEP_INTERP] = "interpreter",   [KEEP_ELF_DEP] = "elf-dependency",
-	[KEEP_HWCAPS] = "hwcaps-variant", [KEEP_SYMLINK] = "symlink",	   [KEEP_PARENT] = "parent",
+	[KEEP_HWCAPS] = "hwcaps-variant", [KEEP_SIBLING] = "sibling",	   [KEEP_SYMLINK] = "symlink",
+	[KEEP_PARENT] = "parent",
 };
 
 const char *keep_why_name(enum keep_why why)
@@ -405,6 +406,7 @@ int keep_finish(struct keep_set *ks, struct pare_error *err)
 	if (drain_queue(ks, err) < 0)
 		return -1;
 	keep_glibc_companions(ks);
+	keep_siblings(ks);
 	if (drain_queue(ks, err) < 0)
 		return -1;
 	size_t n = layer_index_count(ks->idx);

@@ -54,6 +54,10 @@ void keep_glibc_companions(struct keep_set *ks);
 /* unrun.c: alerts for programs next to the ones the application ran that no probe ran. */
 void keep_check_unrun(struct keep_set *ks);
 
+/* siblings.c: the rest of a time zone database, Python package or Node package a program used part
+ * of (files it picks by name at run time). Needs the profile. */
+void keep_siblings(struct keep_set *ks);
+
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
 void resolve_release(struct keep_set *ks);

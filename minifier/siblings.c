@@ -1,0 +1,147 @@
+/* Siblings: files a program picks by name at run time from a set it has already started using, which
+ * one probe run rarely exercises in full (doc/MINIFIER.md, "Siblings"):
+ *   - the time zone database: a zone is chosen by data (TZ, a timestamp's zone, a client's SET
+ *     TIME ZONE); once a program reads one zone file directly, every zone is kept;
+ *   - the modules of a Python package whose __init__.py was loaded (encodings.* by codec name,
+ *     email.mime.*, submodules imported inside functions): its own .py files and their bytecode;
+ *   - the JavaScript and JSON files of a Node package under node_modules that was loaded (packages
+ *     require their own files lazily: iconv-lite's encodings on the first decoded body).
+ * Only source, bytecode and data of the set itself: no native extensions, no subpackages that were
+ * never entered (they are handled when they are), no nested node_modules. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/path.h"
+#include "lib/xalloc.h"
+#include "minifier/keep_int.h"
+#include "minifier/strset.h"
+
+#define SUBTREE_DEPTH 64
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool regular(struct keep_set *ks, const char *path)
+{
+	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
+	return e && S_ISREG(e->mode);
+}
+
+/* The directory named "zoneinfo" above path (or path itself), or NULL. */
+static char *zoneinfo_root(const char *path)
+{
+	const char *p = strstr(path, "/zoneinfo");
+	while (p && p[9] != '/' && p[9] != '\0')
+		p = strstr(p + 1, "/zoneinfo");
+	return p ? xstrndup(path, (size_t)(p - path) + 9) : NULL;
+}
+
+static void keep_zoneinfo(struct keep_set *ks, const struct profile_file *f, const char *localtime,
+			  struct strset *done)
+{
+	if (!(f->kinds & (PROFILE_OPEN | PROFILE_LISTDIR)))
+		return;
+	cleanup_free char *root = zoneinfo_root(f->path);
+	if (!root)
+		return;
+	/* glibc reading /etc/localtime's target is the local zone only, not a choice by data. */
+	if (localtime && !strcmp(f->path, localtime))
+		return;
+	const struct fs_entry *e = layer_index_lookup(ks->idx, root);
+	if (!e || !S_ISDIR(e->mode) || !strset_add(done, root))
+		return;
+	cleanup_free char *why = xasprintf("time zone database (%s was read)", f->path);
+	keep_path_ex(ks, root, KEEP_F_SUBTREE, KEEP_SIBLING, why, NULL, NULL);
+}
+
+/* Python: D/__init__.py used -> the .py files of D and the .pyc files of D/__pycache__. */
+static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done)
+{
+	cleanup_free char *dir = path_dirname(init);
+	if (!strset_add(done, dir))
+		return;
+	cleanup_free char *cache = path_join(dir, "__pycache__");
+	const char *dirs[] = { dir, cache };
+	for (size_t d = 0; d < 2; d++) {
+		size_t first, n;
+		if (layer_index_children(ks->idx, dirs[d], &first, &n) < 0)
+			continue;
+		for (size_t i = first; i < first + n; i++) {
+			struct fs_entry *c = layer_index_at(ks->idx, i);
+			if (c->keep || !S_ISREG(c->mode) || !has_suffix(c->path, d ? ".pyc" : ".py"))
+				continue;
+			keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL);
+		}
+	}
+}
+
+static void keep_node_files(struct keep_set *ks, const char *dir, const char *of, int depth)
+{
+	size_t first, n;
+	if (depth > SUBTREE_DEPTH || layer_index_children(ks->idx, dir, &first, &n) < 0)
+		return;
+	for (size_t i = first; i < first + n; i++) {
+		struct fs_entry *c = layer_index_at(ks->idx, i);
+		const char *base = path_basename(c->path);
+		if (S_ISDIR(c->mode)) {
+			if (strcmp(base, "node_modules"))
+				keep_node_files(ks, c->path, of, depth + 1);
+		} else if (!c->keep && S_ISREG(c->mode) &&
+			   (has_suffix(base, ".js") || has_suffix(base, ".cjs") || has_suffix(base, ".mjs") ||
+			    has_suffix(base, ".json"))) {
+			keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, of, NULL, NULL);
+		}
+	}
+}
+
+/* Node: the package directory of a file below node_modules ("node_modules/x", "node_modules/@s/x"). */
+static char *node_package(const char *path)
+{
+	const char *nm = NULL;
+	for (const char *p = strstr(path, "/node_modules/"); p; p = strstr(p + 1, "/node_modules/"))
+		nm = p;
+	if (!nm)
+		return NULL;
+	const char *name = nm + strlen("/node_modules/");
+	const char *end = strchr(name, '/');
+	if (end && name[0] == '@')
+		end = strchr(end + 1, '/');
+	if (!end || end == name)
+		return NULL; /* a file directly in node_modules (.package-lock.json): no package */
+	return xstrndup(path, (size_t)(end - path));
+}
+
+void keep_siblings(struct keep_set *ks)
+{
+	const struct profile *p = ks->profile;
+	if (!p)
+		return;
+	cleanup_free char *localtime = NULL;
+	if (layer_index_resolve(ks->idx, "/etc/localtime", false, &localtime, NULL, NULL, NULL) != 1) {
+		free(localtime);
+		localtime = NULL;
+	}
+	struct strset done = STRSET_INIT;
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct profile_file *f = &p->files[i];
+		keep_zoneinfo(ks, f, localtime, &done);
+		if (!regular(ks, f->path))
+			continue;
+		if (!strcmp(path_basename(f->path), "__init__.py")) {
+			keep_python_package(ks, f->path, &done);
+			continue;
+		}
+		if (!(f->kinds & (PROFILE_OPEN | PROFILE_EXEC)))
+			continue;
+		cleanup_free char *pkg = node_package(f->path);
+		if (pkg && strset_add(&done, pkg)) {
+			cleanup_free char *manifest = path_join(pkg, "package.json");
+			if (regular(ks, manifest))
+				keep_node_files(ks, pkg, f->path, 0);
+		}
+	}
+	strset_release(&done);
+}
