@@ -1,0 +1,16 @@
+SELECT 1 + 1 AS two;
+SELECT '2024-01-01 12:00:00+00'::timestamptz AT TIME ZONE 'America/New_York' AS ny;
+SET TIME ZONE 'Europe/Paris';
+SELECT '2024-07-01 12:00:00+00'::timestamptz::text AS paris;
+SELECT to_tsvector('english', 'The quick brown foxes jumped over lazy dogs') AS ts;
+SELECT encode(sha256('abc'::bytea), 'hex') AS sha;
+SELECT convert_to('caf' || chr(233), 'LATIN1') AS latin1;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+SELECT encode(digest('abc', 'sha1'), 'hex') AS sha1;
+DO $$ BEGIN RAISE NOTICE 'plpgsql ok'; END $$;
+CREATE TABLE IF NOT EXISTS t (id serial PRIMARY KEY, name text);
+INSERT INTO t (name) VALUES ('b'), ('a'), ('C');
+SELECT string_agg(name, ',' ORDER BY name COLLATE "C") FROM t;
+SELECT upper('straße') AS up, to_char(1234567.891, 'FM9G999G999D99') AS num;
+SELECT count(*) FROM pg_timezone_names WHERE name LIKE 'Europe/%' AND name NOT LIKE 'posix/%' AND name NOT LIKE 'right/%';
+SELECT json_build_object('a', 1, 'b', ARRAY[1,2])::text AS js;
