@@ -3,7 +3,7 @@
  *   - the time zone database: a zone is chosen by data (TZ, a timestamp's zone, a client's SET
  *     TIME ZONE); once a program reads one zone file directly, every zone is kept;
  *   - the modules of a Python package whose __init__.py was loaded (encodings.* by codec name,
- *     email.mime.*, submodules imported inside functions): its own .py files and their bytecode;
+ *     email.mime.*, submodules imported inside functions): its own .py files;
  *   - the JavaScript and JSON files of a Node package under node_modules that was loaded (packages
  *     require their own files lazily: iconv-lite's encodings on the first decoded body).
  * Only source, bytecode and data of the set itself: no native extensions, no subpackages that were
@@ -57,24 +57,20 @@ static void keep_zoneinfo(struct keep_set *ks, const struct profile_file *f, con
 	keep_path_ex(ks, root, KEEP_F_SUBTREE, KEEP_SIBLING, why, NULL, NULL);
 }
 
-/* Python: D/__init__.py used -> the .py files of D and the .pyc files of D/__pycache__. */
+/* Python: D/__init__.py used -> the .py files of D. Not their __pycache__ bytecode: Python compiles
+ * a module that has none (a little slower, once per process), and the source is what it needs. */
 static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done)
 {
 	cleanup_free char *dir = path_dirname(init);
 	if (!strset_add(done, dir))
 		return;
-	cleanup_free char *cache = path_join(dir, "__pycache__");
-	const char *dirs[] = { dir, cache };
-	for (size_t d = 0; d < 2; d++) {
-		size_t first, n;
-		if (layer_index_children(ks->idx, dirs[d], &first, &n) < 0)
-			continue;
-		for (size_t i = first; i < first + n; i++) {
-			struct fs_entry *c = layer_index_at(ks->idx, i);
-			if (c->keep || !S_ISREG(c->mode) || !has_suffix(c->path, d ? ".pyc" : ".py"))
-				continue;
+	size_t first, n;
+	if (layer_index_children(ks->idx, dir, &first, &n) < 0)
+		return;
+	for (size_t i = first; i < first + n; i++) {
+		struct fs_entry *c = layer_index_at(ks->idx, i);
+		if (!c->keep && S_ISREG(c->mode) && has_suffix(c->path, ".py"))
 			keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL);
-		}
 	}
 }
 
