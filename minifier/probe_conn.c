@@ -95,6 +95,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	struct probe_response *r = arg;
 	size_t n = size * nmemb;
 	r->bytes += n;
+	r->last_body_ms = probe_now_ms();
 	if (r->body_len + n <= PROBE_HTTP_MAX_BODY) {
 		r->body = xrealloc(r->body, r->body_len + n + 1);
 		memcpy(r->body + r->body_len, data, n);
@@ -107,8 +108,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	struct probe_http *p = arg;
-	return atomic_load(&p->cancel) ? 1 : 0;
+	struct probe_response *r = arg;
+	if (atomic_load(&r->owner->cancel))
+		return 1;
+	if (r->last_body_ms && probe_now_ms() - r->last_body_ms >= PROBE_HTTP_STREAM_IDLE_MS) {
+		r->stream = true;
+		return 1;
+	}
+	return 0;
 }
 
 static char *dup_info(CURL *h, CURLINFO what)
@@ -121,6 +128,7 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 			struct probe_response *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->owner = p;
 	if (!c->easy && !(c->easy = curl_easy_init())) {
 		r->curl_error = CURLE_FAILED_INIT;
 		snprintf(r->error, sizeof(r->error), "libcurl could not be initialised");
@@ -145,7 +153,7 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, p);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
 	if (!strcmp(method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0) {
@@ -156,6 +164,8 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	}
 	r->curl_error = curl_easy_perform(h);
+	if (r->curl_error == CURLE_OPERATION_TIMEDOUT && r->bytes > 0)
+		r->stream = true; /* still sending when the request's time was over */
 	if (r->curl_error != CURLE_OK)
 		snprintf(r->error, sizeof(r->error), "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(r->curl_error));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);

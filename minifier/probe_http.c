@@ -1,5 +1,6 @@
 /* The HTTP prober's thread: enter the network namespace, wait for the ports, send the requests
  * (breadth-first over the links found), record the results. */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "lib/xalloc.h"
@@ -106,6 +108,42 @@ static void fail(struct probe_http *p, struct probe_http_result *x, char *why)
 	x->failed = true;
 }
 
+/* Words that make a link an action rather than a page: GET is meant to be safe, but admin pages
+ * (supervisord's "stop", "restartall", "clearlog"; "logout" everywhere) act on a plain link, and a
+ * crawler that follows them stops what it is probing. Matched as whole words of the last path
+ * segment and of the query string, case-insensitively. */
+static const char *const action_words[] = { "logout",  "logoff",   "signout",	 "delete",     "remove",
+					     "destroy", "drop",	   "purge",	 "kill",       "stop",
+					     "stopall", "shutdown", "halt",	 "reboot",     "restart",
+					     "restartall", "clear", "clearlog", "uninstall", "unsubscribe",
+					     NULL };
+
+/* The action word of a link, or NULL when it looks like a page. */
+static const char *link_action(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	rest = rest ? strchr(rest + 3, '/') : NULL;
+	if (!rest)
+		return NULL;
+	const char *q = strchr(rest, '?');
+	const char *seg = rest;
+	for (const char *s = rest; *s && (!q || s < q); s++)
+		if (*s == '/')
+			seg = s + 1;
+	for (const char *w = seg; *w;) {
+		while (*w && !isalnum((unsigned char)*w))
+			w++;
+		const char *e = w;
+		while (*e && isalnum((unsigned char)*e))
+			e++;
+		for (size_t i = 0; e > w && action_words[i]; i++)
+			if (strlen(action_words[i]) == (size_t)(e - w) && !strncasecmp(w, action_words[i], (size_t)(e - w)))
+				return action_words[i];
+		w = e;
+	}
+	return NULL;
+}
+
 /* Queue the same-origin links of a response (HTML or CSS) one level deeper. */
 static void follow_links(struct port_run *pr, const struct item *it, const struct probe_response *resp)
 {
@@ -120,6 +158,15 @@ static void follow_links(struct port_run *pr, const struct item *it, const struc
 			continue;
 		cleanup_free char *key = xasprintf("GET %s", url);
 		if (!strset_add(&pr->visited, key)) {
+			free(url);
+			continue;
+		}
+		const char *action = link_action(url);
+		if (action) { /* recorded, not requested */
+			struct item skipped = { "GET", url, resp->effective_url, it->depth + 1, false };
+			struct probe_http_result *x = add_result(p, &skipped);
+			x->error = xasprintf("not requested: a link to an action ('%s'); --http-probe-cmd requests it",
+					     action);
 			free(url);
 			continue;
 		}
@@ -170,6 +217,12 @@ static void send_item(struct port_run *pr, struct item *it, bool detect)
 	x->status = resp.status;
 	x->bytes = resp.bytes;
 	x->seconds = resp.seconds;
+	if (resp.curl_error && resp.stream && resp.status >= 200 && resp.status < 500 && !atomic_load(&p->cancel)) {
+		free(x->error);
+		x->error = xasprintf("answered %ld and kept the response open (a stream): cut after %.1f s", resp.status,
+				     resp.seconds);
+		resp.curl_error = CURLE_OK;
+	}
 	if (resp.curl_error) {
 		if (atomic_load(&p->cancel))
 			fail(p, x, xstrdup("cancelled: the analysis ended first"));

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A small HTTP server for the HTTP prober's tests (tests/unit/test_probe_http.c): a fixed site with
-pages, a stylesheet, redirects, a link chain, many links, a 500 and a POST endpoint. Every request is
+pages, a stylesheet, redirects, a link chain, many links, a 500, a POST endpoint, an admin page with
+action links and a never-ending stream. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
 With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem. With --warmup=N the first N requests
 get 502 (a front server whose backend is not up yet).
@@ -9,7 +10,7 @@ import socket
 import ssl
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, log = int(sys.argv[1]), sys.argv[2]
 args = sys.argv[3:]
@@ -39,6 +40,10 @@ PAGES = {
     "/target": (200, HTML, "<html>target</html>"),
     "/many": (200, HTML, "".join('<a href="/many/%d">%d</a>' % (i, i) for i in range(100))),
     "/error": (500, "text/plain", "boom"),
+    "/admin": (200, HTML, """<a href="/admin?processname=web&amp;action=stop">stop</a>
+<a href="/admin/logout">out</a> <a href="/admin?action=restartAll">all</a> <a href="/admin/stopwatch">page</a>
+<a href="/stream">stream</a>"""),
+    "/admin/stopwatch": (200, "text/plain", "a page"),
 }
 
 
@@ -74,6 +79,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, HTML, '<a href="/chain/%d">next</a>' % (n + 1))
         if path.startswith("/many/"):
             return self.answer(200, "text/plain", "leaf")
+        if path == "/stream":  # a log tailed forever: a first part, then nothing
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"first lines\n")
+            self.wfile.flush()
+            time.sleep(3600)
+        if path.startswith("/admin?") and "action=" in path:
+            return self.answer(200, "text/plain", "acted")
         page = PAGES.get(path.split("?")[0])
         if page is None:
             return self.answer(404, "text/plain", "not found")
@@ -91,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_POST
 
 
-class Server(HTTPServer):
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
     address_family = socket.AF_INET6 if v6 else socket.AF_INET
 
 

@@ -252,6 +252,37 @@ TEST(probe_http_waits_while_starting)
 	server_stop(&s);
 }
 
+/* Links that act (stop, logout, restartall) are recorded, not requested; a response that starts and then
+ * stays open (a tailed log) is an answer, cut once idle. */
+TEST(probe_http_skips_actions_and_cuts_streams)
+{
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, NULL), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	static char *const reqs[] = { "/admin", NULL };
+	o.requests = reqs;
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n_failed, 0);
+	static const char *const actions[] = { U("/admin?processname=web&action=stop"), U("/admin/logout"),
+					       U("/admin?action=restartAll") };
+	for (size_t i = 0; i < 3; i++) {
+		const struct probe_http_result *x = find(&r, "GET", actions[i]);
+		CHECK(x && x->status == 0 && !x->failed && x->error && strstr(x->error, "not requested"));
+	}
+	CHECK(!server_saw(&s, "GET /admin?processname=web&action=stop"));
+	CHECK(!server_saw(&s, "GET /admin/logout"));
+	const struct probe_http_result *page = find(&r, "GET", U("/admin/stopwatch"));
+	CHECK(page && page->status == 200); /* a word that merely contains one is a page */
+	const struct probe_http_result *stream = find(&r, "GET", U("/stream"));
+	CHECK(stream && stream->status == 200 && !stream->failed && stream->bytes > 0 && stream->error &&
+	      strstr(stream->error, "stream"));
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
 /* Connect from the caller's own network namespace: false when nothing listens there. */
 static bool host_port_open(uint16_t port)
 {
