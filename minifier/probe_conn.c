@@ -95,7 +95,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	struct probe_response *r = arg;
 	size_t n = size * nmemb;
 	r->bytes += n;
-	r->last_body_ms = probe_now_ms();
+	r->last_data_ms = probe_now_ms();
 	if (r->body_len + n <= PROBE_HTTP_MAX_BODY) {
 		r->body = xrealloc(r->body, r->body_len + n + 1);
 		memcpy(r->body + r->body_len, data, n);
@@ -105,13 +105,21 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	(void)data;
+	struct probe_response *r = arg;
+	r->last_data_ms = probe_now_ms();
+	return size * nmemb;
+}
+
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	struct probe_response *r = arg;
 	if (atomic_load(&r->owner->cancel))
 		return 1;
-	if (r->last_body_ms && probe_now_ms() - r->last_body_ms >= PROBE_HTTP_STREAM_IDLE_MS) {
+	if (r->last_data_ms && probe_now_ms() - r->last_data_ms >= PROBE_HTTP_STREAM_IDLE_MS) {
 		r->stream = true;
 		return 1;
 	}
@@ -151,6 +159,8 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
@@ -164,7 +174,7 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	}
 	r->curl_error = curl_easy_perform(h);
-	if (r->curl_error == CURLE_OPERATION_TIMEDOUT && r->bytes > 0)
+	if (r->curl_error == CURLE_OPERATION_TIMEDOUT && r->last_data_ms)
 		r->stream = true; /* still sending when the request's time was over */
 	if (r->curl_error != CURLE_OK)
 		snprintf(r->error, sizeof(r->error), "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(r->curl_error));

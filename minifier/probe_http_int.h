@@ -48,13 +48,13 @@ struct probe_response {
 	char *body; /* the first PROBE_HTTP_MAX_BODY bytes */
 	size_t body_len;
 	char *content_type, *effective_url, *redirect_url; /* owned copies or NULL */
-	bool stream; /* cut: the body began, then stayed idle (or went on) past the stream bound */
+	bool stream; /* cut: the answer began, then stayed idle (or went on) past the stream bound */
 	/* private to probe_conn_request */
 	struct probe_http *owner;
-	uint64_t last_body_ms;
+	uint64_t last_data_ms; /* when the last header line or body bytes came */
 };
 
-/* A response whose body began and then brings nothing for this long is a stream (`tail -f` of a log,
+/* A response whose headers came and then brings nothing for this long is a stream (`tail -f` of a log,
  * server-sent events): it is cut there and counts as an answer. */
 #define PROBE_HTTP_STREAM_IDLE_MS 3000
 

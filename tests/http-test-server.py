@@ -42,7 +42,7 @@ PAGES = {
     "/error": (500, "text/plain", "boom"),
     "/admin": (200, HTML, """<a href="/admin?processname=web&amp;action=stop">stop</a>
 <a href="/admin/logout">out</a> <a href="/admin?action=restartAll">all</a> <a href="/admin/stopwatch">page</a>
-<a href="/stream">stream</a>"""),
+<a href="/stream">stream</a> <a href="/stream-empty">empty log</a>"""),
     "/admin/stopwatch": (200, "text/plain", "a page"),
 }
 
@@ -79,11 +79,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, HTML, '<a href="/chain/%d">next</a>' % (n + 1))
         if path.startswith("/many/"):
             return self.answer(200, "text/plain", "leaf")
-        if path == "/stream":  # a log tailed forever: a first part, then nothing
+        if path.startswith("/stream"):  # a log tailed forever: a first part (or none), then nothing
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
-            self.wfile.write(b"first lines\n")
+            if path == "/stream":
+                self.wfile.write(b"first lines\n")
             self.wfile.flush()
             time.sleep(3600)
         if path.startswith("/admin?") and "action=" in path:

@@ -265,6 +265,9 @@ TEST(probe_http_skips_actions_and_cuts_streams)
 	o.requests = reqs;
 	struct probe_http_report r;
 	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.results[i].failed)
+			fprintf(stderr, "# %s: %s\n", r.results[i].url, r.results[i].error);
 	CHECK_INT(r.n_failed, 0);
 	static const char *const actions[] = { U("/admin?processname=web&action=stop"), U("/admin/logout"),
 					       U("/admin?action=restartAll") };
@@ -279,6 +282,9 @@ TEST(probe_http_skips_actions_and_cuts_streams)
 	const struct probe_http_result *stream = find(&r, "GET", U("/stream"));
 	CHECK(stream && stream->status == 200 && !stream->failed && stream->bytes > 0 && stream->error &&
 	      strstr(stream->error, "stream"));
+	const struct probe_http_result *empty = find(&r, "GET", U("/stream-empty"));
+	CHECK(empty && empty->status == 200 && !empty->failed && empty->bytes == 0 && empty->error &&
+	      strstr(empty->error, "stream"));
 	probe_http_report_release(&r);
 	server_stop(&s);
 }
