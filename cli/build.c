@@ -165,6 +165,9 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	if (rt_config_from_image(&cfg, img, &a.ro.o, &err) < 0 || cli_run_opts_apply(&a.ro, &cfg, &err) < 0)
 		goto out;
+	/* The image will run on a network where its hostname resolves (Docker's default bridge); some
+	 * applications fail to start without that (Erlang nodes, Java's InetAddress.getLocalHost()). */
+	cfg.hostname_resolves = true;
 	tm.index = build_now() - t;
 
 	/* Probes. */

@@ -191,7 +191,7 @@ static int prepare(struct rt_container *c, const struct rt_config *cfg, const st
 	c->hostname = choose_hostname(cfg);
 	c->env = rt_env_build(cfg->env, c->hostname, c->user.home);
 	if (tmp_dir_create(&c->dir, err) < 0 || make_run_dirs(c, cfg, err) < 0 ||
-	    rt_etc_files_write(c->dir, c->hostname, cfg->network, err) < 0)
+	    rt_etc_files_write(c->dir, c->hostname, cfg->network, cfg->hostname_resolves, err) < 0)
 		return -1;
 	return 0;
 }

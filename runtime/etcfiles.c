@@ -1,6 +1,7 @@
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker provides them: files in the run's temp
  * dir, bind-mounted over the image's (which are never modified).
- * - network none: hosts holds Docker's default lines only; resolv.conf is the host's with localhost
+ * - network none: hosts holds Docker's default lines only (plus "127.0.0.1 HOSTNAME" with
+ *   hostname_resolves, as the default bridge network resolves the hostname); resolv.conf is the host's with localhost
  *   nameservers removed (Google's public servers when none is left), as libnetwork does.
  * - network host: the host's /etc/hosts and /etc/resolv.conf as they are. */
 #include "runtime/internal.h"
@@ -124,7 +125,8 @@ static char *resolv_conf_filtered(void)
 	return out;
 }
 
-int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network net, struct pare_error *err)
+int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network net, bool hostname_resolves,
+		       struct pare_error *err)
 {
 	cleanup_free char *hn = xasprintf("%s\n", hostname);
 	if (write_file(dir, "hostname", hn, strlen(hn), err) < 0)
@@ -135,7 +137,7 @@ int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network ne
 		resolv = read_host_file("/etc/resolv.conf");
 	}
 	if (!hosts)
-		hosts = xstrdup(default_hosts);
+		hosts = hostname_resolves ? xasprintf("%s127.0.0.1\t%s\n", default_hosts, hostname) : xstrdup(default_hosts);
 	if (!resolv)
 		resolv = resolv_conf_filtered();
 	if (write_file(dir, "hosts", hosts, strlen(hosts), err) < 0 ||

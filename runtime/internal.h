@@ -44,7 +44,8 @@ int rt_caps_drop_bounding(void);
 int rt_caps_apply(uid_t uid);
 
 /* ---- etcfiles.c: /etc/hosts, /etc/hostname, /etc/resolv.conf in the run's dir ---- */
-int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network net, struct pare_error *err);
+int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network net, bool hostname_resolves,
+		       struct pare_error *err);
 /* 12 random hex digits. */
 char *rt_random_hostname(void);
 

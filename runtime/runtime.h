@@ -47,6 +47,10 @@ struct rt_config {
 	char *hostname;  /* NULL: 12 random hex digits like a Docker container id (the host's name with
 			  * RT_NETWORK_HOST) */
 	enum rt_network network;
+	/* RT_NETWORK_NONE: /etc/hosts also maps the hostname to 127.0.0.1, as Docker's default bridge
+	 * network maps it to the container's address (`docker run --network none` does not). For pare
+	 * build, whose analysis must see the start the application has in production. */
+	bool hostname_resolves;
 	int stop_signal;     /* signal for rt_container_stop and --timeout (default SIGTERM) */
 	unsigned timeout;    /* seconds; 0 = none. When it expires: stop_signal, then SIGKILL after stop_grace */
 	unsigned stop_grace; /* seconds between stop_signal and SIGKILL (default 10, as `docker stop`) */

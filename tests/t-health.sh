@@ -4,6 +4,7 @@
 # runs it once, traced, at the end of the analysis, so the checker and what it loads are kept.
 # Fixture: busybox httpd (the application) and a second busybox reached only as /opt/hc/wget (the
 # checker), in CMD and CMD-SHELL forms; a checker that hangs is killed after the image's Timeout.
+# Then the analysis network: the container's hostname resolves, as on Docker's default bridge.
 . "$(dirname "$0")/lib.sh"
 
 for tool in docker busybox python3 tar; do
@@ -94,4 +95,35 @@ if mk_image "$T/bad.tar" "$N-bad:1" '{"Test":["EXEC","x"]}' >"$T/fixture.log" 2>
 	[ $rc = 1 ] && [ "$(wc -l <"$T/bad.out")" = 1 ] && [ ! -e "$T/bad.slim.tar" ] && grep -q "Healthcheck.Test starts with 'EXEC'" "$T/bad.out"
 	assert_eq "a malformed Healthcheck.Test: one line, status 1, no output" "$?" 0
 fi
+
+# The analysis runs on a network where the hostname resolves, as on Docker's default bridge (not as
+# `docker run --network none`): an application that resolves its own name at start (Erlang nodes,
+# Java's InetAddress.getLocalHost()) must start, and its slim image must too.
+cat >"$r/bin/start" <<'SH'
+#!/bin/sh
+/bin/busybox hostname -i >/tmp/self || exit 3
+exec /bin/busybox httpd -f -p 8080 -h /www
+SH
+chmod 755 "$r/bin/start"
+tar --numeric-owner -C "$r" -cf "$T/layer.tar" .
+python3 - "$T/layer.tar" "$T/self.tar" "$N-self:1" <<'PY' >"$T/fixture.log" 2>&1
+import json, subprocess, sys
+layer, out, tag = sys.argv[1:]
+config = {"Entrypoint": ["/bin/start"], "ExposedPorts": {"8080/tcp": {}}}
+spec = {"format": "docker-archive", "tags": [tag], "config": config, "layers": [{"raw_file": layer}]}
+subprocess.run([sys.executable, "tests/mkimage.py", "-", out], input=json.dumps(spec).encode(), check=True)
+PY
+check "an application that resolves its own hostname at start: pare build" \
+	"$PARE" build "$T/self.tar" -o "$T/self.slim.tar" --tag "$N-self-slim:1" --stop-timeout 1 --quiet
+docker load -i "$T/self.slim.tar" >/dev/null 2>&1 && t_cleanup_add "docker rmi -f $N-self-slim:1 >/dev/null 2>&1"
+c=$(docker run -d --pull never "$N-self-slim:1")
+ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+got=
+for i in $(seq 1 100); do
+	got=$(curl -s --max-time 2 "http://$ip:8080/") && break
+	[ "$(docker inspect -f '{{.State.Running}}' "$c")" = true ] || break
+	sleep 0.2
+done
+docker rm -f "$c" >/dev/null 2>&1
+assert_eq "its slim image starts and serves under docker run" "$got" hello
 t_done
