@@ -22,6 +22,20 @@
 #           hardlinked python with cap_net_bind_service binding port 80
 #   express npm-installed Express + EJS as nobody; probed with GETs only, checked with a JSON POST
 #           too (iconv-lite loads its encodings lazily: the Node package rule)
+#   phpfpm  nginx and php-fpm over a unix socket, both started by an entrypoint script (nginx answers
+#           502 until php-fpm is up: the probe's start-up wait); require/include of views by name, a
+#           plugin directory read by glob, extensions from conf.d (mbstring, intl with ICU, xml,
+#           iconv with gconv), time zones
+#   gunicorn gunicorn with two forked workers; a WSGI app finding plugins through entry points
+#           (importlib.metadata and pkg_resources scan dist-info directories), imported per request
+#   shenv   `sh -c` CMD with a glob over /etc/profile.d, pipes and command substitution; a tool found
+#           only on the image's PATH (/opt/app/bin) linked to a library found only through
+#           LD_LIBRARY_PATH; LANG=fr_FR.UTF-8, TZ; busybox httpd running shell CGI scripts that run
+#           gzip, base64, bzip2, xz, sha256sum, date, sort, file per request. Also built without probe
+#           options: the CGI script no link leads to must be named in a warning.
+#   supervisor supervisord (conf.d by glob) running python3 http.server and a shell loop; checked
+#           over XML-RPC (state, process list, stop/start). Its web page's action links (stop,
+#           restart all, clear log) must not be crawled, its log tails are streams.
 # The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
 # $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
 # the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
@@ -47,7 +61,7 @@ export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
 if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
 	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
 else
-	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express)
+	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor)
 fi
 N=paretest-unseen-$$
 
@@ -133,6 +147,13 @@ for name in "${names[@]}"; do
 		else
 			not_ok "$name: pare build without probe options" "$(tail -5 "$T/bare.log")"
 		fi
+	fi
+	if [ "$name" = shenv ]; then
+		# Without probe options /cgi-bin/unlinked never runs: the build must say so, naming it.
+		"$PARE" build "$fat" -o "$T/$name.bare.tar" --tag "$N-$name:bare" --quiet --report "$T/bare.json" \
+			>"$T/bare.log" 2>&1
+		check "$name: built without probe options, a warning names the CGI script no probe ran" \
+			python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["warnings"]; sys.exit(not any("/srv/www/cgi-bin" in x and "unlinked" in x for x in w))' "$T/bare.json"
 	fi
 	if [ "$name" = perl ]; then
 		docker save "$N-$name:fat" | "$PARE" build - -o - --tag "$N-$name:pipe" --quiet "${SAMPLE_OPTIONS[@]}" 2>"$T/pipe.log" |

@@ -1,0 +1,2 @@
+<?php
+$GLOBALS['plugins']['alpha'] = function ($s) { return strrev($s); };

@@ -1,0 +1,2 @@
+# sourced by login shells
+export APP_MODE=production
