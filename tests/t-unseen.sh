@@ -36,6 +36,8 @@
 #   supervisor supervisord (conf.d by glob) running python3 http.server and a shell loop; checked
 #           over XML-RPC (state, process list, stop/start). Its web page's action links (stop,
 #           restart all, clear log) must not be crawled, its log tails are streams.
+#   rabbitmq rabbitmq-server (a shell wrapper, epmd, the Erlang VM; the node is rabbit@HOSTNAME);
+#           checked with the AMQP 0-9-1 protocol header and the broker's connection.start frame
 # The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
 # $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
 # the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
@@ -61,7 +63,7 @@ export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
 if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
 	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
 else
-	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor)
+	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq)
 fi
 N=paretest-unseen-$$
 
