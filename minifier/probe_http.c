@@ -110,31 +110,24 @@ static void fail(struct probe_http *p, struct probe_http_result *x, char *why)
 
 /* Words that make a link an action rather than a page: GET is meant to be safe, but admin pages
  * (supervisord's "stop", "restartall", "clearlog"; "logout" everywhere) act on a plain link, and a
- * crawler that follows them stops what it is probing. Matched as whole words of the last path
- * segment and of the query string, case-insensitively. */
+ * crawler that follows them stops what it is probing. Matched as whole words, case-insensitively, in
+ * the query string, and in the last path segment when that names no file (no extension) or a script
+ * (.php, .cgi...): "/images/delete.png" and "/docs/stop.html" are files the slim image must serve. */
 static const char *const action_words[] = { "logout",  "logoff",   "signout",	 "delete",     "remove",
 					     "destroy", "drop",	   "purge",	 "kill",       "stop",
 					     "stopall", "shutdown", "halt",	 "reboot",     "restart",
 					     "restartall", "clear", "clearlog", "uninstall", "unsubscribe",
 					     NULL };
+static const char *const script_exts[] = { "php", "asp", "aspx", "jsp", "cgi", "pl", "py", "do", "action", NULL };
 
-/* The action word of a link, or NULL when it looks like a page. */
-static const char *link_action(const char *url)
+/* The first action word among the words of [s, end), or NULL. */
+static const char *action_in(const char *s, const char *end)
 {
-	const char *rest = strstr(url, "://");
-	rest = rest ? strchr(rest + 3, '/') : NULL;
-	if (!rest)
-		return NULL;
-	const char *q = strchr(rest, '?');
-	const char *seg = rest;
-	for (const char *s = rest; *s && (!q || s < q); s++)
-		if (*s == '/')
-			seg = s + 1;
-	for (const char *w = seg; *w;) {
-		while (*w && !isalnum((unsigned char)*w))
+	for (const char *w = s; w < end;) {
+		while (w < end && !isalnum((unsigned char)*w))
 			w++;
 		const char *e = w;
-		while (*e && isalnum((unsigned char)*e))
+		while (e < end && isalnum((unsigned char)*e))
 			e++;
 		for (size_t i = 0; e > w && action_words[i]; i++)
 			if (strlen(action_words[i]) == (size_t)(e - w) && !strncasecmp(w, action_words[i], (size_t)(e - w)))
@@ -142,6 +135,37 @@ static const char *link_action(const char *url)
 		w = e;
 	}
 	return NULL;
+}
+
+/* The action word of a link, or NULL when it looks like a page or a file. */
+static const char *link_action(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	rest = rest ? strchr(rest + 3, '/') : NULL;
+	if (!rest)
+		return NULL;
+	const char *q = strchr(rest, '?');
+	const char *end = q ? q : rest + strlen(rest);
+	if (q) {
+		const char *a = action_in(q + 1, q + strlen(q));
+		if (a)
+			return a;
+	}
+	const char *seg = rest;
+	for (const char *s = rest; s < end; s++)
+		if (*s == '/')
+			seg = s + 1;
+	const char *dot = memrchr(seg, '.', (size_t)(end - seg));
+	if (dot) {
+		bool script = false;
+		for (size_t i = 0; script_exts[i] && !script; i++)
+			script = strlen(script_exts[i]) == (size_t)(end - dot - 1) &&
+				 !strncasecmp(dot + 1, script_exts[i], (size_t)(end - dot - 1));
+		if (!script)
+			return NULL;
+		end = dot;
+	}
+	return action_in(seg, end);
 }
 
 /* Queue the same-origin links of a response (HTML or CSS) one level deeper. */

@@ -42,8 +42,10 @@ PAGES = {
     "/error": (500, "text/plain", "boom"),
     "/admin": (200, HTML, """<a href="/admin?processname=web&amp;action=stop">stop</a>
 <a href="/admin/logout">out</a> <a href="/admin?action=restartAll">all</a> <a href="/admin/stopwatch">page</a>
+<a href="/admin/kill.php?id=1">kill</a> <a href="/admin/delete.png">icon</a>
 <a href="/stream">stream</a> <a href="/stream-empty">empty log</a>"""),
     "/admin/stopwatch": (200, "text/plain", "a page"),
+    "/admin/delete.png": (200, "image/png", "\x89PNG"),
 }
 
 

@@ -270,8 +270,8 @@ TEST(probe_http_skips_actions_and_cuts_streams)
 			fprintf(stderr, "# %s: %s\n", r.results[i].url, r.results[i].error);
 	CHECK_INT(r.n_failed, 0);
 	static const char *const actions[] = { U("/admin?processname=web&action=stop"), U("/admin/logout"),
-					       U("/admin?action=restartAll") };
-	for (size_t i = 0; i < 3; i++) {
+					       U("/admin?action=restartAll"), U("/admin/kill.php?id=1") };
+	for (size_t i = 0; i < 4; i++) {
 		const struct probe_http_result *x = find(&r, "GET", actions[i]);
 		CHECK(x && x->status == 0 && !x->failed && x->error && strstr(x->error, "not requested"));
 	}
@@ -279,6 +279,8 @@ TEST(probe_http_skips_actions_and_cuts_streams)
 	CHECK(!server_saw(&s, "GET /admin/logout"));
 	const struct probe_http_result *page = find(&r, "GET", U("/admin/stopwatch"));
 	CHECK(page && page->status == 200); /* a word that merely contains one is a page */
+	const struct probe_http_result *icon = find(&r, "GET", U("/admin/delete.png"));
+	CHECK(icon && icon->status == 200); /* a file named after one is a file */
 	const struct probe_http_result *stream = find(&r, "GET", U("/stream"));
 	CHECK(stream && stream->status == 200 && !stream->failed && stream->bytes > 0 && stream->error &&
 	      strstr(stream->error, "stream"));
