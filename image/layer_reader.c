@@ -1,6 +1,8 @@
 /* Streaming a layer: blob bytes (sha256 = digest) -> libarchive "raw" reader with the decompression
  * filters (sha256 of its output = diff_id, size capped) -> libarchive tar reader for the entries.
- * Both digests are checked when the tar ends, after draining what follows its end marker. */
+ * Both digests are checked when the tar ends, after draining what follows its end marker.
+ * An uncompressed blob is its own uncompressed stream: it is hashed once, and that one sum is
+ * checked against both the digest and the diff_id. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -18,6 +20,7 @@ struct layer_reader {
 	uint64_t blob_bytes, diff_bytes, max_bytes;
 	struct archive *raw, *tar;
 	bool raw_eof, blob_eof, done;
+	bool uncompressed;       /* no decompression filter: the raw output is the blob, hashed once */
 	bool inner_failed;
 	struct pare_error inner; /* the first failure below the tar reader */
 	char *what;              /* "layer 2 ('sha256:...')" */
@@ -60,7 +63,8 @@ static ssize_t raw_next(struct layer_reader *r, const void **buf)
 		}
 		if (!size)
 			continue;
-		sha256_update(&r->h_diff, *buf, size);
+		if (!r->uncompressed)
+			sha256_update(&r->h_diff, *buf, size);
 		r->diff_bytes += size;
 		if (r->diff_bytes > r->max_bytes) {
 			pare_error_set(&r->inner, EFBIG,
@@ -128,6 +132,8 @@ static int reader_open(struct image *img, size_t layer, struct layer_reader **ou
 		r->raw_eof = true; /* an empty blob */
 	else if (h != ARCHIVE_OK)
 		goto fail_raw;
+	/* Only the "none" filter: what the raw reader returns is the blob's bytes, from its first. */
+	r->uncompressed = archive_filter_count(r->raw) == 1 && archive_filter_code(r->raw, 0) == ARCHIVE_FILTER_NONE;
 	r->tar = archive_read_new();
 	archive_read_support_format_tar(r->tar);
 	archive_read_support_format_gnutar(r->tar);
@@ -168,6 +174,12 @@ static int verify(struct layer_reader *r, struct pare_error *err)
 	sha256_final(&r->h_blob, blob_d);
 	sha256_final(&r->h_diff, diff_d);
 	r->done = true;
+	if (r->uncompressed) {
+		if (r->diff_bytes != r->blob_bytes)
+			return pare_error_set(err, 0, "%s: %llu bytes read, %llu bytes unpacked from an uncompressed blob",
+					      r->what, (unsigned long long)r->blob_bytes, (unsigned long long)r->diff_bytes);
+		memcpy(diff_d, blob_d, sizeof(diff_d));
+	}
 	if (l->digest && strcmp(blob_d, l->digest) != 0)
 		return pare_error_set(err, 0, "layer %zu: blob '%s' does not match its digest (got %s)", r->layer,
 				      l->digest, blob_d);
