@@ -297,6 +297,7 @@ int cmd_build(int argc, char **argv)
 		.config = out_config,
 		.created_by = "pare build",
 		.result = &res,
+		.content_dir = rt_rootfs_dir(rootfs), /* what the application ran on: kept files read from it */
 	};
 	if (image_write(img, idx, &wo, &err) < 0)
 		goto out;

@@ -430,6 +430,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 	cleanup_free char *tmpdir = NULL;  /* archive: pare's own temp dir; oci-dir: next to the output */
 	cleanup_free char *layer_tmp = NULL;
 	cleanup_free char *layer_path = NULL; /* before the first goto: its cleanup runs at "out" */
+	cleanup_close int content_fd = -1;
 	int ret = -1;
 	if (opts->format == IMAGE_WRITE_OCI_DIR) {
 		tmpdir = temp_template(opts->output);
@@ -463,8 +464,15 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		pare_error_errno(err, "creating '%s'", layer_path);
 		goto out;
 	}
+	if (opts->content_dir) {
+		content_fd = open(opts->content_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (content_fd < 0) {
+			pare_error_errno(err, "opening the unpacked image '%s'", opts->content_dir);
+			goto out;
+		}
+	}
 	struct writer_layer layer;
-	if (writer_layer_write(img, idx, opts->only_kept, opts->compression, o.layer_fd, &layer, err) < 0)
+	if (writer_layer_write(img, idx, opts->only_kept, opts->compression, content_fd, o.layer_fd, &layer, err) < 0)
 		goto out;
 	o.layer_name = writer_blob_name(layer.digest);
 	o.layer_size = layer.size;

@@ -49,6 +49,11 @@ struct image_write_opts {
 	json_t *config;                     /* the config to write (borrowed); NULL: the input's. rootfs and history are rewritten */
 	const char *created_by;             /* history entry text, e.g. "pare squash" */
 	struct image_write_result *result;  /* filled on success when not NULL */
+	/* The index's filesystem unpacked and digest-verified (pare build's rootfs), or NULL. When it
+	 * holds every regular file to write (reached without symlinks, of the index's size), their
+	 * content is read from it instead of streaming the source layers again; the output is the
+	 * same bytes either way. */
+	const char *content_dir;
 };
 
 /* Write the image. On failure nothing is left at opts->output.

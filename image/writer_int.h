@@ -17,9 +17,17 @@ struct writer_layer {
 	uint64_t content_bytes;          /* regular file content written (hardlinks once) */
 };
 
-/* Write the index's filesystem (or only the kept part) as one tar to `fd`, compressed as asked. */
+/* Write the index's filesystem (or only the kept part) as one tar to `fd`, compressed as asked.
+ * Regular files' content comes from the unpacked tree `content_dirfd` when it holds every one of
+ * them (writer_tree_open), else from the layers (content_dirfd -1: always from the layers). */
 int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kept,
-		       enum image_compression comp, int fd, struct writer_layer *out, struct pare_error *err);
+		       enum image_compression comp, int content_dirfd, int fd, struct writer_layer *out,
+		       struct pare_error *err);
+
+/* An fd of index entry `fe`'s file in the unpacked tree `rootfd` (O_PATH when `path_only`, else
+ * open for reading): reached inside the tree without following a symlink, a regular file of the
+ * index's size. -1 otherwise, with errno (ESTALE: not a regular file of that size). */
+int writer_tree_open(int rootfd, const struct fs_entry *fe, bool path_only);
 
 /* Media type of a layer blob with this compression (OCI). */
 const char *writer_layer_media_type(enum image_compression comp);

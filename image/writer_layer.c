@@ -2,9 +2,10 @@
  *
  * Order (stable, so the output is byte-identical for the same input):
  *  1. every directory, symlink, device, fifo, and empty regular file, in path order (parents first);
- *  2. the content of regular files, streaming the source layers once, in layer order: each tar entry
+ *  2. the content of regular files, in source order (layer, then entry within it): each tar entry
  *     that holds the content of a written path is copied under the first written path of its
- *     hardlink group;
+ *     hardlink group, by streaming the source layers once, or read from the unpacked tree
+ *     (writer_tree.c) when the caller has one that holds every such file;
  *  3. the other paths of each hardlink group, in path order, as hardlinks to that first path.
  * The uncompressed tar is hashed (diff_id) on its way to the compressor, the blob after it. */
 #include <archive.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "image/writer_int.h"
+#include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
@@ -294,6 +296,58 @@ static int copy_content(struct lw *lw, struct layer_reader *r, const struct fs_e
 	return 0;
 }
 
+/* Phase 2 from an unpacked tree: the same entries in the same order, read from files. */
+static int write_contents_tree(struct lw *lw, int rootfd, struct layer_index *idx, const struct content *leaders,
+			       size_t n_leaders, uint64_t *bytes, struct pare_error *err)
+{
+	cleanup_free char *buf = xmalloc(COPY_BUF);
+	for (size_t k = 0; k < n_leaders; k++) {
+		if (pare_interrupt_check(err) < 0)
+			return -1;
+		const struct fs_entry *fe = layer_index_at(idx, leaders[k].idx);
+		cleanup_close int fd = writer_tree_open(rootfd, fe, false);
+		if (fd < 0)
+			return pare_error_errno(err, "'%s' in the unpacked image changed while being written", fe->path);
+		if (write_header(lw, entry_new(fe), fe, err) < 0)
+			return -1;
+		int64_t done = 0;
+		while (done < fe->size) {
+			ssize_t got = read(fd, buf, COPY_BUF);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				return pare_error_errno(err, "reading '%s' from the unpacked image", fe->path);
+			if (got == 0 || done + got > fe->size)
+				return pare_error_set(err, 0, "'%s' in the unpacked image changed while being written", fe->path);
+			if (archive_write_data(lw->tar, buf, (size_t)got) != got) {
+				tar_error(lw, err, "writing the layer");
+				return pare_error_prefix(err, "'%s'", fe->path);
+			}
+			done += got;
+		}
+		*bytes += (uint64_t)fe->size;
+	}
+	return 0;
+}
+
+/* Whether the tree holds every leader's content (opened without following symlinks, the size right). */
+static bool tree_has_all(int rootfd, struct layer_index *idx, const struct content *leaders, size_t n_leaders)
+{
+	if (rootfd < 0)
+		return false;
+	for (size_t k = 0; k < n_leaders; k++) {
+		const struct fs_entry *fe = layer_index_at(idx, leaders[k].idx);
+		int fd = writer_tree_open(rootfd, fe, true);
+		if (fd < 0) {
+			pare_debug("pare: '%s' is not as indexed in the unpacked image (%s): streaming the layers\n", fe->path,
+				   strerror(errno));
+			return false;
+		}
+		close(fd);
+	}
+	return true;
+}
+
 /* Phase 2: one pass over each source layer that holds content to write. `leaders` are the first
  * written path of each group with content, sorted by (layer, ordinal). */
 static int write_contents(struct lw *lw, struct image *img, struct layer_index *idx, const struct content *leaders,
@@ -342,7 +396,7 @@ static int write_contents(struct lw *lw, struct image *img, struct layer_index *
 }
 
 int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kept, enum image_compression comp,
-		       int fd, struct writer_layer *out, struct pare_error *err)
+		       int content_dirfd, int fd, struct writer_layer *out, struct pare_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	size_t n = layer_index_count(idx);
@@ -381,7 +435,9 @@ int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kep
 		out->entries++;
 	}
 	/* 2: contents, in source order. */
-	if (ret == 0)
+	if (ret == 0 && tree_has_all(content_dirfd, idx, leaders, n_leaders))
+		ret = write_contents_tree(&lw, content_dirfd, idx, leaders, n_leaders, &out->content_bytes, err);
+	else if (ret == 0)
 		ret = write_contents(&lw, img, idx, leaders, n_leaders, &out->content_bytes, err);
 	out->entries += n_leaders;
 	/* 3: the other paths of each group, in path order. */
