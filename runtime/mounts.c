@@ -141,13 +141,21 @@ static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
 	cleanup_close int wfd = open(work, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lfd < 0 || ufd < 0 || wfd < 0)
 		return pare_error_errno(err, "opening the overlay directories");
-	cleanup_free char *opts = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d%s",
-					    lfd, ufd, wfd, a->userns ? ",userxattr" : "");
-	/* nodev: a device node the application makes with CAP_MKNOD (or one left in the upper directory)
-	 * must not open the host's device; pare has no device cgroup to stop it as Docker has. */
-	if (mount("overlay", root, "overlay", MS_NODEV, opts) < 0)
-		return pare_error_errno(err, "mounting the overlay on '%s'", root);
-	return 0;
+	/* volatile: the upper directory is the run's scratch space, removed after the run, so nothing
+	 * needs syncing. Without it the overlay's last unmount runs sync_filesystem() on the upper's
+	 * filesystem: all of its dirty data, the whole image just unpacked into the cache included
+	 * (measured 0.3-1.6 s at the end of each pare build here). Kernels before 5.10 lack it. */
+	for (int vol = 1; vol >= 0; vol--) {
+		cleanup_free char *opts = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d%s%s",
+						    lfd, ufd, wfd, a->userns ? ",userxattr" : "", vol ? ",volatile" : "");
+		/* nodev: a device node the application makes with CAP_MKNOD (or one left in the upper
+		 * directory) must not open the host's device; pare has no device cgroup to stop it as Docker has. */
+		if (mount("overlay", root, "overlay", MS_NODEV, opts) == 0)
+			return 0;
+		if (!vol || errno != EINVAL)
+			break;
+	}
+	return pare_error_errno(err, "mounting the overlay on '%s'", root);
 }
 
 /* /dev is a nodev tmpfs holding bind mounts of the host's harmless nodes (each bind is its own mount,
