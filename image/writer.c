@@ -1,6 +1,8 @@
 /* image_write: the layer, then the documents, then the output (an archive that is both an OCI
  * layout and a docker-archive, or an OCI layout directory), written under a temporary name next to
- * the output and renamed at the end. See doc/IMAGE-OUTPUT.md. */
+ * the output and renamed at the end. An archive file gets its layer written in place, at the offset
+ * its data has in the archive, and the rest of the archive around it; only standard output needs
+ * the layer spooled to a temporary file first. See doc/IMAGE-OUTPUT.md. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -36,6 +38,7 @@ struct output {
 	size_t n_docs;
 	char *layer_name;
 	int layer_fd;
+	uint64_t layer_off; /* where the layer's bytes start in layer_fd */
 	uint64_t layer_size;
 };
 
@@ -140,9 +143,10 @@ static int tar_data(struct archive *a, const char *name, const void *buf, size_t
 	return 0;
 }
 
-static int tar_copy_fd(struct archive *a, const char *name, int fd, uint64_t size, struct pare_error *err)
+static int tar_copy_fd(struct archive *a, const char *name, int fd, uint64_t off, uint64_t size,
+		       struct pare_error *err)
 {
-	if (lseek(fd, 0, SEEK_SET) < 0)
+	if (lseek(fd, (off_t)off, SEEK_SET) < 0)
 		return pare_error_errno(err, "rewinding the layer");
 	cleanup_free char *buf = xmalloc(256 * 1024);
 	uint64_t done = 0;
@@ -214,7 +218,7 @@ static int archive_write_all(int fd, const struct output *o, struct pare_error *
 	if (tar_member(a, "blobs/", AE_IFDIR, 0, err) < 0 || tar_member(a, "blobs/sha256/", AE_IFDIR, 0, err) < 0)
 		goto out;
 	if (tar_member(a, o->layer_name, AE_IFREG, (int64_t)o->layer_size, err) < 0 ||
-	    tar_copy_fd(a, o->layer_name, o->layer_fd, o->layer_size, err) < 0)
+	    tar_copy_fd(a, o->layer_name, o->layer_fd, o->layer_off, o->layer_size, err) < 0)
 		goto out;
 	for (size_t i = 0; i < o->n_docs; i++)
 		if (tar_member(a, o->docs[i].name, AE_IFREG, (int64_t)o->docs[i].len, err) < 0 ||
@@ -297,6 +301,126 @@ static int write_archive_file(const struct image *img, const char *output, const
 	if (ret < 0)
 		unlink(tmp);
 	return ret;
+}
+
+/* ---- archive output, the layer in place ---- */
+
+/* Where the layer's data starts in the archive: after the "blobs/" and "blobs/sha256/" entries and
+ * its own header, 512 bytes each (its name, "blobs/sha256/" + 64 hex digits, fits a ustar header;
+ * only a layer of 8 GiB or more needs a pax size record, and so a longer header). */
+#define IN_PLACE_OFF (3 * 512)
+
+/* libarchive's output for an archive whose layer data is already in the file: bytes go to their
+ * offset with pwrite, except those of [skip_from, skip_to), the layer, which are left as they are. */
+struct around_sink {
+	int fd;
+	uint64_t off, skip_from, skip_to;
+};
+
+static la_ssize_t around_write(struct archive *a, void *data, const void *buf, size_t n)
+{
+	struct around_sink *s = data;
+	const char *p = buf;
+	if (pare_interrupt_signal) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
+	size_t left = n;
+	while (left > 0) {
+		size_t k = left;
+		if (s->off >= s->skip_from && s->off < s->skip_to) {
+			k = s->skip_to - s->off < k ? (size_t)(s->skip_to - s->off) : k;
+		} else {
+			if (s->off < s->skip_from && s->skip_from - s->off < k)
+				k = (size_t)(s->skip_from - s->off);
+			ssize_t w = pwrite(s->fd, p, k, (off_t)s->off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				archive_set_error(a, errno, "%s", strerror(errno));
+				return -1;
+			}
+			k = (size_t)w;
+		}
+		s->off += k;
+		p += k;
+		left -= k;
+	}
+	return (la_ssize_t)n;
+}
+
+/* Write the archive around the layer already at IN_PLACE_OFF in `fd`: libarchive writes every header,
+ * the padding and the documents, and is handed zeros for the layer's data, which the sink skips.
+ * 1 when the layer's header came out longer than its room (a layer of 8 GiB or more): nothing usable
+ * was written then, and the caller copies the layer into a new archive instead. */
+static int archive_write_around(int fd, const struct output *o, struct pare_error *err)
+{
+	static const char zeros[64 * 1024];
+	struct around_sink sink = { .fd = fd };
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	archive_write_set_bytes_per_block(a, 0); /* unblocked: the sink sees each write at once */
+	int ret = -1;
+	if (archive_write_open2(a, &sink, NULL, around_write, NULL, NULL) != ARCHIVE_OK) {
+		pare_error_set(err, 0, "starting the archive: %s", archive_error_string(a));
+		goto out;
+	}
+	if (tar_member(a, "blobs/", AE_IFDIR, 0, err) < 0 || tar_member(a, "blobs/sha256/", AE_IFDIR, 0, err) < 0 ||
+	    tar_member(a, o->layer_name, AE_IFREG, (int64_t)o->layer_size, err) < 0)
+		goto out;
+	if (sink.off != IN_PLACE_OFF) {
+		ret = 1;
+		goto out;
+	}
+	sink.skip_from = IN_PLACE_OFF;
+	sink.skip_to = IN_PLACE_OFF + o->layer_size;
+	for (uint64_t left = o->layer_size; left > 0;) {
+		size_t k = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+		if (tar_data(a, o->layer_name, zeros, k, err) < 0)
+			goto out;
+		left -= k;
+	}
+	for (size_t i = 0; i < o->n_docs; i++)
+		if (tar_member(a, o->docs[i].name, AE_IFREG, (int64_t)o->docs[i].len, err) < 0 ||
+		    tar_data(a, o->docs[i].name, o->docs[i].data, o->docs[i].len, err) < 0)
+			goto out;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		pare_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "finishing the archive: %s",
+			       archive_error_string(a));
+		goto out;
+	}
+	ret = ftruncate(fd, (off_t)sink.off) < 0 ? pare_error_errno(err, "finishing the archive") : 0;
+out:
+	if (ret != 0)
+		archive_write_fail(a); /* no end-of-archive written on the way out */
+	archive_write_free(a);
+	return ret;
+}
+
+/* The in-place archive at `tmp` (the layer already in it) completed and renamed to `output`
+ * (*renamed set), or, for a layer too large for its room, copied into a new archive (`tmp` left). */
+static int finish_in_place(const struct image *img, const char *output, const char *tmp, const struct output *o,
+			   bool *renamed, struct pare_error *err)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(o->layer_fd, 0666 & ~mask) < 0)
+		return pare_error_errno(err, "setting the mode of '%s'", tmp);
+	int r = archive_write_around(o->layer_fd, o, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) /* the layer is not where its header ends: copy it into a new archive */
+		return write_archive_file(img, output, o, err);
+	if (check_archive_target(img, output, err) < 0) /* again: it may have changed meanwhile */
+		return -1;
+	if (fsync(o->layer_fd) < 0)
+		return pare_error_errno(err, "writing '%s'", tmp);
+	if (pare_interrupt_check(err) < 0) /* interrupted: no output at all */
+		return -1;
+	if (rename(tmp, output) < 0)
+		return pare_error_errno(err, "renaming '%s' to '%s'", tmp, output);
+	*renamed = true;
+	return 0;
 }
 
 /* ---- OCI directory output ---- */
@@ -427,7 +551,9 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 
 	struct output o = { .layer_fd = -1 };
 	struct image_write_result res = { 0 };
-	cleanup_free char *tmpdir = NULL;  /* archive: pare's own temp dir; oci-dir: next to the output */
+	bool in_place = opts->format == IMAGE_WRITE_ARCHIVE && !to_stdout;
+	cleanup_free char *out_tmp = NULL; /* in place: the output's temporary name, while it exists */
+	cleanup_free char *tmpdir = NULL;  /* stdout: pare's own temp dir; oci-dir: next to the output */
 	cleanup_free char *layer_tmp = NULL;
 	cleanup_free char *layer_path = NULL; /* before the first goto: its cleanup runs at "out" */
 	cleanup_close int content_fd = -1;
@@ -449,7 +575,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 			goto out;
 		}
 		layer_tmp = xstrdup("blobs/sha256/.layer.tmp");
-	} else {
+	} else if (!in_place) {
 		if (tmp_dir_create(&tmpdir, err) < 0)
 			goto out;
 		layer_tmp = xstrdup("layer.tmp");
@@ -457,12 +583,31 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		abort_push(tmpdir);
 		abort_push(lock);
 	}
-	layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
-	abort_push(layer_path);
-	o.layer_fd = open(layer_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (o.layer_fd < 0) {
-		pare_error_errno(err, "creating '%s'", layer_path);
-		goto out;
+	if (in_place) {
+		/* The output's temporary file, the layer written at the offset its data has in the archive. */
+		if (check_archive_target(img, opts->output, err) < 0)
+			goto out;
+		out_tmp = temp_template(opts->output);
+		o.layer_fd = mkostemp(out_tmp, O_CLOEXEC);
+		if (o.layer_fd < 0) {
+			pare_error_errno(err, "creating a temporary file next to '%s'", opts->output);
+			free(steal_pointer(&out_tmp));
+			goto out;
+		}
+		abort_push(out_tmp);
+		o.layer_off = IN_PLACE_OFF;
+		if (lseek(o.layer_fd, IN_PLACE_OFF, SEEK_SET) < 0) {
+			pare_error_errno(err, "writing '%s'", out_tmp);
+			goto out;
+		}
+	} else {
+		layer_path = xasprintf("%s/%s", tmpdir, layer_tmp);
+		abort_push(layer_path);
+		o.layer_fd = open(layer_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (o.layer_fd < 0) {
+			pare_error_errno(err, "creating '%s'", layer_path);
+			goto out;
+		}
 	}
 	if (opts->content_dir) {
 		content_fd = open(opts->content_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -485,9 +630,14 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 	} else if (to_stdout) {
 		ret = archive_write_all(STDOUT_FILENO, &o, err);
 	} else {
-		ret = write_archive_file(img, opts->output, &o, err);
+		bool renamed = false;
+		ret = finish_in_place(img, opts->output, out_tmp, &o, &renamed, err);
+		if (renamed)
+			free(steal_pointer(&out_tmp)); /* it is the output now */
 	}
 out:
+	if (out_tmp)
+		unlink(out_tmp);
 	if (tmpdir)
 		tmp_remove_tree(tmpdir, NULL);
 	n_abort = 0;

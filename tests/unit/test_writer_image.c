@@ -439,3 +439,34 @@ TEST(writer_content_from_tree)
 	CHECK(d && e && files_equal(d, e));
 	img_close(&in);
 }
+
+/* An archive file has its layer written in place and the archive around it; standard output gets
+ * the layer spooled first and the archive streamed: the same bytes either way. */
+TEST(writer_in_place_equals_stream)
+{
+	cleanup_free char *src = fixture_image(rich_spec, "rich.tar");
+	struct img in;
+	if (!src || img_open(&in, src, NULL) < 0)
+		return;
+	for (int comp = IMAGE_COMP_NONE; comp <= IMAGE_COMP_GZIP; comp++) {
+		struct image_write_opts o = { .format = IMAGE_WRITE_ARCHIVE, .compression = (enum image_compression)comp };
+		cleanup_free char *n1 = xasprintf("file-%d.tar", comp);
+		cleanup_free char *a = write_image(&in, n1, &o);
+		cleanup_free char *b = xasprintf("%s/stream-%d.tar", unit_tmpdir(), comp);
+		int out = open(b, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int saved = dup(STDOUT_FILENO);
+		fflush(stdout);
+		CHECK(out >= 0 && saved >= 0 && dup2(out, STDOUT_FILENO) == STDOUT_FILENO);
+		o.output = "-";
+		struct pare_error err = { 0 };
+		int rc = image_write(in.img, in.idx, &o, &err);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		close(out);
+		CHECK_INT(rc, 0);
+		CHECK(a && files_equal(a, b));
+		struct stat st;
+		CHECK(a && stat(a, &st) == 0 && st.st_size % 512 == 0);
+	}
+	img_close(&in);
+}
