@@ -159,7 +159,7 @@ int cmd_build(int argc, char **argv)
 	rt_config_init(&cfg);
 
 	double t = build_now(), t_start = t;
-	if (cli_phase("reading the image", &err) < 0 || image_open(a.input, a.ro.ref, &img, &err) < 0 || layer_index_build(img, &idx, &err) < 0)
+	if (cli_phase("reading the image", &err) < 0 || image_open(a.input, a.ro.ref, &img, &err) < 0)
 		goto out;
 	if (!(out_config = build_output_config(img->config, &a.nc, &err)))
 		goto out;
@@ -205,18 +205,20 @@ int cmd_build(int argc, char **argv)
 		pare_error_set(&err, 0, "--http-probe-cmd needs a port to send it to (the image exposes none: give --http-probe-ports)");
 		goto out;
 	}
+
+	/* The layer index is built while the layers are read for unpacking (each read once); with the
+	 * image already in the rootfs cache, on its own. */
+	t = build_now();
+	if (cli_phase("unpacking", &err) < 0 || rt_rootfs_prepare_indexed(img, &idx, &rootfs, &err) < 0)
+		goto out;
+	tm.unpack = build_now() - t;
+	br.rootfs = rootfs;
 	br.exec_shell = probe_exec_has_shell(idx);
 	for (size_t i = 0; i < a.execs.n; i++) { /* before the run: a command that cannot run is an error now */
 		cleanup_strv char **words = NULL;
 		if (probe_exec_argv(a.execs.v[i], br.exec_shell, &words, &err) < 0)
 			goto out;
 	}
-
-	t = build_now();
-	if (cli_phase("unpacking", &err) < 0 || rt_rootfs_prepare(img, idx, &rootfs, &err) < 0)
-		goto out;
-	tm.unpack = build_now() - t;
-	br.rootfs = rootfs;
 
 	if (cli_phase("running the application under the tracer", &err) < 0)
 		goto out;

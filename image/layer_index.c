@@ -65,7 +65,8 @@ void layer_index_free(struct layer_index *idx)
 	free(idx);
 }
 
-static int read_layer(struct layer_index *idx, struct image *img, size_t layer, struct pare_error *err)
+static int read_layer(struct layer_index *idx, struct image *img, size_t layer, const struct layer_index_content *content,
+		      struct pare_error *err)
 {
 	struct layer_reader *r;
 	if (layer_reader_open(img, layer, &r, err) < 0)
@@ -103,6 +104,11 @@ static int read_layer(struct layer_index *idx, struct image *img, size_t layer, 
 			}
 			idx->content_bytes += (uint64_t)p[n].meta.size;
 			idx->content_entries++;
+			if (content && p[n].meta.size > 0 &&
+			    content->fn(content->ctx, (uint32_t)layer, ord, p[n].meta.size, r, err) < 0) {
+				n++;
+				goto out;
+			}
 		}
 		n++;
 	}
@@ -197,9 +203,15 @@ static void finalize(struct layer_index *idx)
 
 int layer_index_build(struct image *img, struct layer_index **out, struct pare_error *err)
 {
+	return layer_index_build_with(img, NULL, out, err);
+}
+
+int layer_index_build_with(struct image *img, const struct layer_index_content *content, struct layer_index **out,
+			   struct pare_error *err)
+{
 	struct layer_index *idx = index_new(img->n_layers);
 	for (size_t i = 0; i < img->n_layers; i++) {
-		if (read_layer(idx, img, i, err) < 0) {
+		if (read_layer(idx, img, i, content, err) < 0) {
 			layer_index_free(idx);
 			image_error_clean(err);
 			return -1;

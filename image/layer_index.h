@@ -54,6 +54,20 @@ struct layer_index;
 
 /* Apply every layer (see doc/IMAGE.md for the exact rules and the errors). */
 int layer_index_build(struct image *img, struct layer_index **out, struct pare_error *err);
+
+/* A consumer of the regular files' content while the index is built, so that each layer is read
+ * once (the unpacker stages the files, runtime/unpack_stage.c). fn is called for every regular-file
+ * entry with content (size > 0, not a hardlink), in layer order, and may read that content with
+ * layer_reader_read(); it returns 0, or -1 with err set, which ends the build. Nothing it receives
+ * is verified until layer_index_build_with() returns 0 (each layer's digests are checked at its
+ * end): after a failure the consumer must discard what it made. */
+struct layer_index_content {
+	int (*fn)(void *ctx, uint32_t layer, uint32_t ordinal, int64_t size, struct layer_reader *r,
+		  struct pare_error *err);
+	void *ctx;
+};
+int layer_index_build_with(struct image *img, const struct layer_index_content *content, struct layer_index **out,
+			   struct pare_error *err);
 void layer_index_free(struct layer_index *idx);
 
 /* Exact lookup of a normalised path, following no symlink. NULL when absent. */

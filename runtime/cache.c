@@ -109,6 +109,45 @@ static int unpack_into(struct image *img, const struct layer_index *idx, const c
 	return 0;
 }
 
+/* Unpack into `tree` (created) with the index built on the way: each regular file's content is
+ * staged in `stage` (created; removed by the caller) while every layer is read once, then moved
+ * into place. The index is handed out in *idx_out, or freed when idx_out is NULL. */
+static int unpack_staged_into(struct image *img, const char *tree, const char *stage, struct layer_index **idx_out,
+			      struct pare_error *err)
+{
+	if (mkdir(tree, 0700) < 0)
+		return pare_error_errno(err, "creating '%s'", tree);
+	cleanup_close int fd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pare_error_errno(err, "opening '%s'", tree);
+	fchmod(fd, 0755); /* the image's "/" entry, when it has one, sets its own mode */
+	if (mkdir(stage, 0700) < 0)
+		return pare_error_errno(err, "creating '%s'", stage);
+	cleanup_close int sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return pare_error_errno(err, "opening '%s'", stage);
+	struct rt_stage st = { .dirfd = sfd };
+	struct layer_index_content content = { rt_stage_content, &st };
+	struct layer_index *idx = NULL;
+	int ret = layer_index_build_with(img, &content, &idx, err);
+	free(st.buf);
+	if (ret < 0)
+		return -1; /* the index's own message: a bad layer, not an unpacking problem */
+	size_t devices = 0;
+	if (rt_unpack_staged(img, idx, fd, sfd, &devices, err) < 0) {
+		layer_index_free(idx);
+		return pare_error_prefix(err, "unpacking the image");
+	}
+	if (devices)
+		pare_info("pare: note: %zu device node%s in the image %s not unpacked (the container gets its own /dev)\n",
+			  devices, devices == 1 ? "" : "s", devices == 1 ? "was" : "were");
+	if (idx_out)
+		*idx_out = idx;
+	else
+		layer_index_free(idx);
+	return 0;
+}
+
 /* Remove unpacks whose unpacker died (their lock is free). */
 static void reap_partials(const char *dir)
 {
@@ -217,23 +256,22 @@ static void evict(const char *dir, const char *keep, long max)
 	free(v);
 }
 
-static int prepare_uncached(struct image *img, const struct layer_index *idx, struct rt_rootfs *r,
-			    struct pare_error *err)
+static int prepare_uncached(struct image *img, const struct layer_index *idx, struct layer_index **idx_out,
+			    struct rt_rootfs *r, struct pare_error *err)
 {
 	if (tmp_dir_create(&r->tmp_dir, err) < 0)
 		return -1;
 	r->dir = xasprintf("%s/rootfs", r->tmp_dir);
-	struct layer_index *own_idx = NULL;
-	if (!idx && layer_index_build(img, &own_idx, err) < 0)
-		return -1;
-	int ret = unpack_into(img, idx ? idx : own_idx, r->dir, err);
-	if (own_idx)
-		layer_index_free(own_idx);
+	if (idx)
+		return unpack_into(img, idx, r->dir, err);
+	cleanup_free char *stage = xasprintf("%s/stage", r->tmp_dir);
+	int ret = unpack_staged_into(img, r->dir, stage, idx_out, err);
+	tmp_remove_tree(stage, NULL);
 	return ret;
 }
 
-static int prepare_cached(struct image *img, const struct layer_index *idx, const char *base, const char *key,
-			  struct rt_rootfs *r, struct pare_error *err)
+static int prepare_cached(struct image *img, const struct layer_index *idx, struct layer_index **idx_out,
+			  const char *base, const char *key, struct rt_rootfs *r, struct pare_error *err)
 {
 	cleanup_free char *dir = xasprintf("%s/rootfs", base);
 	if (mkdir_p(dir, 0700) < 0)
@@ -249,57 +287,68 @@ static int prepare_cached(struct image *img, const struct layer_index *idx, cons
 		r->reused = true;
 		pare_debug("pare: reusing the unpacked image in '%s'\n", r->dir);
 		evict(dir, key, cache_max());
-		return 0;
-	}
-	/* Not cached: now the index is needed (when the caller did not give one). */
-	struct layer_index *own_idx = NULL;
-	if (!idx) {
-		if (layer_index_build(img, &own_idx, err) < 0)
+		if (!idx && idx_out && layer_index_build(img, idx_out, err) < 0)
 			return -1;
-		idx = own_idx;
+		return 0;
 	}
 	/* Unpack into a private partial dir, then rename the tree into place (the completion marker). */
 	cleanup_free char *partial = xasprintf("%s/.partial-%d-XXXXXX", dir, (int)getpid());
-	if (!mkdtemp(partial)) {
-		pare_error_errno(err, "creating a directory in '%s'", dir);
-		if (own_idx)
-			layer_index_free(own_idx);
-		return -1;
-	}
+	if (!mkdtemp(partial))
+		return pare_error_errno(err, "creating a directory in '%s'", dir);
 	cleanup_free char *plock = xasprintf("%s/.lock", partial);
 	cleanup_close int pfd = open(plock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (pfd < 0 || flock(pfd, LOCK_EX) < 0) {
 		pare_error_errno(err, "locking '%s'", plock);
 		tmp_remove_tree(partial, NULL);
-		if (own_idx)
-			layer_index_free(own_idx);
 		return -1;
 	}
 	cleanup_free char *tree = xasprintf("%s/tree", partial);
-	int ret = unpack_into(img, idx, tree, err);
-	if (own_idx)
-		layer_index_free(own_idx);
+	cleanup_free char *stage = xasprintf("%s/stage", partial);
+	/* Without an index from the caller it is built while the layers are read for the unpack. */
+	struct layer_index *made = NULL;
+	int ret = idx ? unpack_into(img, idx, tree, err) : unpack_staged_into(img, tree, stage, &made, err);
 	if (ret == 0 && rename(tree, r->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		ret = pare_error_errno(err, "moving the unpacked image to '%s'", r->dir);
 	tmp_remove_tree(partial, NULL); /* also what is left when another run finished first */
 	if (ret == 0)
 		evict(dir, key, cache_max());
+	if (ret == 0 && made && idx_out)
+		*idx_out = steal_pointer(&made);
+	layer_index_free(made);
 	return ret;
 }
 
-int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
-		      struct pare_error *err)
+static int prepare(struct image *img, const struct layer_index *idx, struct layer_index **idx_out,
+		   struct rt_rootfs **out, struct pare_error *err)
 {
 	struct rt_rootfs *r = xcalloc(1, sizeof(*r));
 	r->lock_fd = -1;
 	cleanup_free char *base = cache_max() > 0 ? cache_base() : NULL;
 	cleanup_free char *key = base ? cache_key(img) : NULL;
-	int ret = key ? prepare_cached(img, idx, base, key, r, err) : prepare_uncached(img, idx, r, err);
+	int ret = key ? prepare_cached(img, idx, idx_out, base, key, r, err) : prepare_uncached(img, idx, idx_out, r, err);
 	if (ret < 0) {
 		rt_rootfs_free(r);
 		return -1;
 	}
 	*out = r;
+	return 0;
+}
+
+int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
+		      struct pare_error *err)
+{
+	return prepare(img, idx, NULL, out, err);
+}
+
+int rt_rootfs_prepare_indexed(struct image *img, struct layer_index **idx_out, struct rt_rootfs **out,
+			      struct pare_error *err)
+{
+	*idx_out = NULL;
+	if (prepare(img, NULL, idx_out, out, err) < 0) {
+		layer_index_free(*idx_out);
+		*idx_out = NULL;
+		return -1;
+	}
 	return 0;
 }
 

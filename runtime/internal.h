@@ -20,6 +20,20 @@ int rt_mkdir_in_root(int rootfd, const char *path, mode_t mode);
  * entry of the other kind is an error (ENOTDIR/EISDIR). */
 int rt_mount_target_in_root(int rootfd, const char *path, bool want_dir);
 /* "/proc/self/fd/N" for mount(2) on an O_PATH fd. */
+/* Staged unpacking (runtime/unpack.c): while the index is built, each regular file's content is
+ * written to the staging directory as "LAYER-ORDINAL" (rt_stage_content, a layer_index_content fn
+ * with a struct rt_stage as ctx); rt_unpack_staged then renames the files into the tree. */
+#define RT_STAGE_NAME_MAX 24
+struct rt_stage {
+	int dirfd;
+	char *buf; /* allocated on first use; the caller frees it */
+};
+void rt_stage_name(char buf[RT_STAGE_NAME_MAX], uint32_t layer, uint32_t ordinal);
+int rt_stage_content(void *ctx, uint32_t layer, uint32_t ordinal, int64_t size, struct layer_reader *r,
+		     struct pare_error *err);
+int rt_unpack_staged(struct image *img, const struct layer_index *idx, int dirfd, int stagefd,
+		     size_t *skipped_devices, struct pare_error *err);
+
 #define RT_FD_PATH_MAX 32
 void rt_fd_path(int fd, char buf[RT_FD_PATH_MAX]);
 

@@ -108,6 +108,12 @@ struct rt_rootfs;
  * cached image starts without reading its layers. */
 int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
 		      struct pare_error *err);
+/* Like rt_rootfs_prepare(img, NULL, ...), and hands the layer index out in *idx_out (the caller
+ * frees it). When the tree must be unpacked, the index is built while the layers are read for it:
+ * every layer is read (and its digests verified) once, the files' content staged and then moved
+ * into place (runtime/unpack.c); when it is cached, the index is built on its own. */
+int rt_rootfs_prepare_indexed(struct image *img, struct layer_index **idx_out, struct rt_rootfs **out,
+			      struct pare_error *err);
 /* An existing directory used as the lowerdir as it is (never modified nor removed; for tests and for
  * callers that unpacked a tree themselves). */
 struct rt_rootfs *rt_rootfs_from_dir(const char *dir);

@@ -4,13 +4,18 @@
  * entry can create or follow anything outside the directory, whatever the layers contain.
  * Three passes: (1) directories, symlinks, fifos in index order; (2) regular files streamed layer by
  * layer in (layer, ordinal) order, hardlinks linked to the first path of their content; (3) directory
- * metadata, children before parents (a 0555 directory must not block its own unpacking). */
+ * metadata, children before parents (a 0555 directory must not block its own unpacking).
+ * Staged variant (rt_unpack_staged): the files' content was already written, while the index was
+ * built, into a private staging directory under names made of numbers ("LAYER-ORDINAL", by
+ * rt_stage_content); pass 2 then renames each into place instead of reading the layers again, so
+ * a first unpack reads every layer once, as tar does. */
 #include "runtime/internal.h"
 
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,6 +169,104 @@ static int cmp_content(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+void rt_stage_name(char buf[RT_STAGE_NAME_MAX], uint32_t layer, uint32_t ordinal)
+{
+	snprintf(buf, RT_STAGE_NAME_MAX, "%u-%u", (unsigned)layer, (unsigned)ordinal);
+}
+
+int rt_stage_content(void *ctx, uint32_t layer, uint32_t ordinal, int64_t size, struct layer_reader *r,
+		     struct pare_error *err)
+{
+	struct rt_stage *st = ctx;
+	(void)size;
+	char name[RT_STAGE_NAME_MAX];
+	rt_stage_name(name, layer, ordinal);
+	if (!st->buf)
+		st->buf = xmalloc(COPY_BUF);
+	cleanup_close int fd = openat(st->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pare_error_errno(err, "staging entry %u of layer %u", (unsigned)ordinal, (unsigned)layer + 1);
+	for (;;) {
+		ssize_t got = layer_reader_read(r, st->buf, COPY_BUF, err);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return 0;
+		for (ssize_t off = 0; off < got;) {
+			ssize_t w = write(fd, st->buf + off, (size_t)(got - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return pare_error_errno(err, "staging entry %u of layer %u", (unsigned)ordinal, (unsigned)layer + 1);
+			off += w;
+		}
+	}
+}
+
+/* A staged file's owner, mode, xattrs, times, by its name in the staging directory (ours). */
+static int restore_meta_staged(struct unpacker *u, int stagefd, const char *sname, const struct fs_entry *e,
+			       struct pare_error *err)
+{
+	if (e->n_xattrs) { /* xattrs need an fd */
+		cleanup_close int fd = openat(stagefd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return restore_meta_fd(u, fd, e, err);
+	} else if ((!u->root || fchownat(stagefd, sname, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) == 0) &&
+		   fchmodat(stagefd, sname, e->mode & 07777, 0) == 0) {
+		struct timespec ts[2] = { { e->mtime, e->mtime_nsec }, { e->mtime, e->mtime_nsec } };
+		utimensat(stagefd, sname, ts, AT_SYMLINK_NOFOLLOW);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return pare_error_set(err, 0, "'%s' is missing from its layer", e->path);
+	return pare_error_errno(err, "setting the owner and mode of '%s'", e->path);
+}
+
+/* Pass 2 from the staging directory, one content: files[0] gets the staged file (its metadata set,
+ * then renamed into place, never over an existing name), the others are hardlinked to it. An
+ * empty file was not staged: it is created. */
+static int place_content(struct unpacker *u, int stagefd, struct fs_entry **files, size_t n, struct pare_error *err)
+{
+	const struct fs_entry *first = NULL;
+	cleanup_free char *first_dir = NULL;
+	char sname[RT_STAGE_NAME_MAX];
+	rt_stage_name(sname, files[0]->layer, files[0]->ordinal);
+	for (size_t i = 0; i < n; i++) {
+		const struct fs_entry *e = files[i];
+		cleanup_free char *dir = path_dirname(e->path);
+		int pfd = parent_fd(u, dir);
+		if (pfd < 0) {
+			if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) {
+				u->skipped_other++;
+				continue;
+			}
+			return pare_error_errno(err, "opening the parent of '%s'", e->path);
+		}
+		const char *name = path_basename(e->path);
+		if (first) {
+			cleanup_close int fpfd = open_strict(u->rootfd, first_dir);
+			if (fpfd < 0 || linkat(fpfd, path_basename(first->path), pfd, name, 0) < 0)
+				return pare_error_errno(err, "linking '%s' to '%s'", e->path, first->path);
+			continue;
+		}
+		if (e->size == 0) {
+			cleanup_close int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0)
+				return pare_error_errno(err, "creating '%s'", e->path);
+			if (restore_meta_fd(u, fd, e, err) < 0)
+				return -1;
+		} else {
+			if (restore_meta_staged(u, stagefd, sname, e, err) < 0)
+				return -1;
+			if (renameat2(stagefd, sname, pfd, name, RENAME_NOREPLACE) < 0)
+				return pare_error_errno(err, "creating '%s'", e->path);
+		}
+		first = e;
+		first_dir = steal_pointer(&dir);
+	}
+	return 0;
+}
+
 /* Pass 2, one content: create files[0] with the reader's current data, hardlink the others. */
 static int write_content(struct unpacker *u, struct layer_reader *r, struct fs_entry **files, size_t n,
 			 struct pare_error *err)
@@ -275,8 +378,8 @@ static int finish_dirs(struct unpacker *u, struct pare_error *err)
 	return 0;
 }
 
-int rt_unpack(struct image *img, const struct layer_index *idx, int dirfd, size_t *skipped_devices,
-	      struct pare_error *err)
+static int unpack(struct image *img, const struct layer_index *idx, int dirfd, int stagefd, size_t *skipped_devices,
+		  struct pare_error *err)
 {
 	struct unpacker u = { .img = img, .idx = idx, .rootfd = dirfd, .root = geteuid() == 0, .parent_fd = -1 };
 	size_t count = layer_index_count(idx), n_files = 0;
@@ -293,9 +396,15 @@ int rt_unpack(struct image *img, const struct layer_index *idx, int dirfd, size_
 		u.buf = xmalloc(COPY_BUF);
 		for (size_t i = 0; i < n_files && ret == 0;) {
 			size_t j = i;
-			while (j < n_files && files[j]->layer == files[i]->layer)
-				j++;
-			ret = unpack_layer(&u, files[i]->layer, files + i, j - i, err);
+			if (stagefd >= 0) { /* one content at a time */
+				while (j < n_files && files[j]->layer == files[i]->layer && files[j]->ordinal == files[i]->ordinal)
+					j++;
+				ret = place_content(&u, stagefd, files + i, j - i, err);
+			} else { /* one layer at a time */
+				while (j < n_files && files[j]->layer == files[i]->layer)
+					j++;
+				ret = unpack_layer(&u, files[i]->layer, files + i, j - i, err);
+			}
 			i = j;
 		}
 	}
@@ -310,4 +419,16 @@ int rt_unpack(struct image *img, const struct layer_index *idx, int dirfd, size_
 	if (u.skipped_other)
 		pare_debug("pare: %zu entries below non-directories were not unpacked\n", u.skipped_other);
 	return ret;
+}
+
+int rt_unpack(struct image *img, const struct layer_index *idx, int dirfd, size_t *skipped_devices,
+	      struct pare_error *err)
+{
+	return unpack(img, idx, dirfd, -1, skipped_devices, err);
+}
+
+int rt_unpack_staged(struct image *img, const struct layer_index *idx, int dirfd, int stagefd,
+		     size_t *skipped_devices, struct pare_error *err)
+{
+	return unpack(img, idx, dirfd, stagefd, skipped_devices, err);
 }
