@@ -151,9 +151,7 @@ static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
 		/* nodev: a device node the application makes with CAP_MKNOD (or one left in the upper
 		 * directory) must not open the host's device; pare has no device cgroup to stop it as Docker has. */
 		if (mount("overlay", root, "overlay", MS_NODEV, opts) == 0)
-			return 0;
-		if (!vol || errno != EINVAL)
-			break;
+			return 0; /* else again without volatile: that attempt's error is the one reported */
 	}
 	return pare_error_errno(err, "mounting the overlay on '%s'", root);
 }
