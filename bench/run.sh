@@ -30,7 +30,13 @@ BUILD=${BUILD:-build}
 PARE="$ROOT/$BUILD/pare"
 [ -x "$PARE" ] || { echo "bench: $PARE is missing: run make" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/parebench.XXXXXX")
-trap 'pare_run_stop; rm -rf "$W"' EXIT
+# BENCH_KEEP=1 leaves the work dir (named on stderr) to the caller, e.g. to remove it only after
+# a second run that is to be compared with this one (see the deletions above).
+if [ -n "${BENCH_KEEP:-}" ]; then
+	trap 'pare_run_stop; echo "bench: work dir left: $W" >&2' EXIT
+else
+	trap 'pare_run_stop; rm -rf "$W"' EXIT
+fi
 # `pare run` of the slim images (the checks) unpacks into a cache of the bench's own, which evicts
 # nothing before the end (see the deletions above).
 export PARE_CACHE_DIR="$W/runcache" PARE_ROOTFS_CACHE_MAX=64
