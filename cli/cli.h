@@ -36,6 +36,8 @@ void cli_interrupt_install(void);
  * normal verbosity on a terminal). */
 struct pare_error;
 int cli_phase(const char *what, struct pare_error *err);
+/* The same, printing only with --verbose (pare run: its stderr is the application's). */
+int cli_phase_quiet(const char *what, struct pare_error *err);
 /* A failed command's status: 128+N when signal N interrupted it (130 for SIGINT, 143 for SIGTERM). */
 int cli_exit_status(int status);
 /* "12.3 MiB" into buf. */

@@ -61,11 +61,11 @@ int cli_exit_status(int status)
 	return status && pare_interrupt_signal ? 128 + pare_interrupt_signal : status;
 }
 
-int cli_phase(const char *what, struct pare_error *err)
+static int phase(const char *what, bool on_terminal, struct pare_error *err)
 {
 	if (pare_interrupt_check(err) < 0)
 		return -1;
-	if (pare_verbosity > 1 || (pare_verbosity == 1 && isatty(STDERR_FILENO)))
+	if (pare_verbosity > 1 || (on_terminal && pare_verbosity == 1 && isatty(STDERR_FILENO)))
 		fprintf(stderr, "pare: %s...\n", what);
 	/* Test hook (tests/t-faults.sh): stop at the start of this phase, so that a test can send a
 	 * signal exactly here (it continues the process after). */
@@ -73,6 +73,16 @@ int cli_phase(const char *what, struct pare_error *err)
 	if (stop && !strcmp(stop, what))
 		raise(SIGSTOP);
 	return 0;
+}
+
+int cli_phase(const char *what, struct pare_error *err)
+{
+	return phase(what, true, err);
+}
+
+int cli_phase_quiet(const char *what, struct pare_error *err)
+{
+	return phase(what, false, err);
 }
 
 const char *cli_human_size(uint64_t n, char buf[32])

@@ -1,6 +1,7 @@
 /* pare run: run an image's entrypoint in its own namespaces, like `docker run`. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cli/run_opts.h"
 #include "image/image.h"
 #include "lib/error.h"
+#include "lib/interrupt.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "runtime/runtime.h"
@@ -77,26 +79,37 @@ int cmd_run(int argc, char **argv)
 	struct rt_container *ct = NULL;
 	struct rt_config cfg;
 	rt_config_init(&cfg);
-	if (image_open(input, ro.ref, &img, &err) < 0 || rt_config_from_image(&cfg, img, &ro.o, &err) < 0)
+	/* Until the application runs, SIGINT/SIGTERM stop pare cleanly (lib/interrupt.h); then they are
+	 * the application's. */
+	cli_interrupt_install();
+	if (cli_phase_quiet("reading the image", &err) < 0 || image_open(input, ro.ref, &img, &err) < 0 ||
+	    rt_config_from_image(&cfg, img, &ro.o, &err) < 0)
 		goto out;
 	note_architecture(img);
 	if (cli_run_opts_apply(&ro, &cfg, &err) < 0)
 		goto out;
 	/* No index given: it is built only when the image is not unpacked in the cache yet. */
-	if (rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
+	if (cli_phase_quiet("unpacking", &err) < 0 || rt_rootfs_prepare(img, NULL, &rootfs, &err) < 0)
 		goto out;
-	if (rt_container_start(&cfg, rootfs, NULL, &ct, &err) < 0)
+	if (cli_phase_quiet("running the application", &err) < 0 || rt_container_start(&cfg, rootfs, NULL, &ct, &err) < 0)
 		goto out;
 	rt_container_forward_signals(ct);
+	if (pare_interrupt_signal) /* came while it started: pare's, not the application's */
+		rt_container_kill(ct, SIGKILL);
 	int status;
 	if (rt_container_wait(ct, &status, &err) < 0)
 		goto out;
 	if (rt_container_timed_out(ct))
 		pare_info("pare: timeout: the container was stopped after %u s\n", cfg.timeout);
+	if (pare_interrupt_signal) {
+		pare_interrupt_error(&err, pare_interrupt_signal);
+		goto out;
+	}
 	ret = status;
 out:
 	if (err.msg[0])
 		pare_error_print(&err);
+	ret = cli_exit_status(ret);
 	rt_container_free(ct);
 	rt_rootfs_free(rootfs);
 	if (img)
