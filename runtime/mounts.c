@@ -272,6 +272,19 @@ static void mask_paths(void)
 	}
 }
 
+/* Docker puts an empty /.dockerenv (0755, root) into every container; programs and entrypoint scripts
+ * test it to know they run in a container (Node's is-docker, `[ -f /.dockerenv ]`). It goes to the
+ * overlay's upper layer, never into the image. An image's own /.dockerenv is left as it is. */
+static void mark_docker_env(int rootfd)
+{
+	int fd = rt_open_in_root(rootfd, "/.dockerenv", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
+	if (fd < 0)
+		return;
+	if (fchmod(fd, 0755) < 0 || fchown(fd, 0, 0) < 0)
+		pare_debug("pare: /.dockerenv: %s\n", strerror(errno));
+	close(fd);
+}
+
 int rt_setup_mounts(struct rt_child_args *a, struct pare_error *err)
 {
 	/* Nothing we mount may propagate back to the host. */
@@ -301,6 +314,7 @@ int rt_setup_mounts(struct rt_child_args *a, struct pare_error *err)
 	}
 	if (setup_binds(rootfd, a->cfg, err) < 0)
 		return -1;
+	mark_docker_env(rootfd);
 	if (a->cfg->cwd) {
 		int fd = rt_mkdir_in_root(rootfd, a->cfg->cwd, 0755);
 		if (fd < 0)

@@ -84,6 +84,7 @@ same entry "VOLUME path exists" sh -c 'test -d /data && echo yes'
 same nopath "default PATH when the image sets none"
 same base "HOSTNAME is set and matches /etc/hostname" sh -c 'test "$HOSTNAME" = "$(cat /etc/hostname)" && test "$HOSTNAME" = "$(hostname)" && echo ok'
 same base "/etc/hosts" cat /etc/hosts
+same base "/.dockerenv as Docker makes it" sh -c 'stat -c "%n %s %a %u:%g" /.dockerenv'
 same base "/etc/resolv.conf" cat /etc/resolv.conf
 PARE_OPTS="-u app:extra -w /tmp/new/dir -e FOO=override -e NEW=1" DOCKER_OPTS="-u app:extra -w /tmp/new/dir -e FOO=override -e NEW=1" \
 	same base "-u -w -e" sh -c 'id; pwd; ls -ld /tmp/new/dir | cut -c1-10; echo "$FOO $NEW $HOME"'
