@@ -56,6 +56,35 @@ static char **config_keys(const json_t *config, const char *key)
 	return strvec_detach(&sv);
 }
 
+/* "a b c" for a warning, cut at 120 characters. */
+static char *argv_text(char *const *v)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; v && v[i]; i++) {
+		char *n = xasprintf("%s%s%s", s, i ? " " : "", v[i]);
+		free(s);
+		s = n;
+	}
+	if (strlen(s) > 120)
+		memcpy(s + 114, "[...]", 6);
+	return s;
+}
+
+/* When the slim image is given another command than the analysis ran (--new-entrypoint, --new-cmd
+ * without the same --entrypoint/--cmd), what only that command uses was never traced. */
+static char *command_mismatch(char *const *analysed, char *const *out)
+{
+	size_t i = 0;
+	while (analysed && out && analysed[i] && out[i] && !strcmp(analysed[i], out[i]))
+		i++;
+	if ((!analysed || !analysed[i]) && (!out || !out[i]))
+		return NULL;
+	cleanup_free char *a = argv_text(analysed), *o = argv_text(out);
+	return xasprintf("the slim image runs '%s' but the analysis ran '%s': what only the new command uses "
+			 "is not in the slim image; give the analysis the same command (--entrypoint, --cmd)",
+			 o, a);
+}
+
 static int write_report(const char *file, json_t *report, struct pare_error *err)
 {
 	if (!strcmp(file, "-")) {
@@ -324,12 +353,17 @@ int cmd_build(int argc, char **argv)
 	for (char *const *w = keep_alerts(ks); *w; w++, n_alerts++)
 		if (pare_verbosity == 1)
 			pare_info("pare: warning: %s\n", *w);
+	cleanup_free char *mismatch = command_mismatch(cfg.argv, out_cmd);
+	if (mismatch && pare_verbosity > 0)
+		pare_info("pare: warning: %s\n", mismatch);
 	if (n_warn > n_alerts && pare_verbosity == 1)
 		pare_info("pare: %zu note%s about what was kept (see --report)\n", n_warn - n_alerts,
 			  n_warn - n_alerts == 1 ? "" : "s");
 
 	if (a.report) {
 		report = keep_report_json(ks);
+		if (mismatch)
+			json_array_append_new(json_object_get(report, "warnings"), json_string(mismatch));
 		json_object_set_new(report, "image", json_string(a.input));
 		json_object_set_new(report, "output", json_string(a.output));
 		json_object_set_new(report, "tag", json_string(res.tag ? res.tag : ""));

@@ -4,6 +4,7 @@
 # them. A tiny busybox image whose entrypoint runs /app/hooks/first, with /app/hooks/second never
 # run; tools of a PATH directory (/bin) that nothing ran, shared objects with execute bits and
 # non-executable files give no warning. With the hook directory probed through --exec, no warning.
+# A slim image given another command (--new-cmd) than the analysis ran gets a warning too.
 . "$(dirname "$0")/lib.sh"
 
 command -v busybox >/dev/null || { not_ok "tool busybox present (run make deps)"; t_done; }
@@ -48,4 +49,13 @@ check "the slim image has the program that ran and lacks the one that did not" \
 "$PARE" build "$T/app.tar" -o "$T/slim2.tar" --exec 'while [ ! -e /tmp/first-ran ]; do sleep 0.1; done; /app/hooks/second' 2>"$T/err2"
 assert_eq "pare build with the other hook run by --exec" "$?" 0
 check "no warning when every program there ran" test -z "$(grep '^pare: warning:' "$T/err2")"
+
+# The slim image given another command than the analysis ran: what only it uses was never traced.
+"$PARE" build "$T/app.tar" -o "$T/slim3.tar" --new-cmd 'fast' --report "$T/r3.json" \
+	--exec 'while [ ! -e /tmp/first-ran ]; do sleep 0.1; done; /app/hooks/second' 2>"$T/err3"
+assert_eq "pare build with --new-cmd" "$?" 0
+check "a warning says the slim image runs another command than the analysis ran" \
+	grep -qF "pare: warning: the slim image runs '/app/start fast' but the analysis ran '/app/start'" "$T/err3"
+check "the report has it too" \
+	python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["warnings"]; sys.exit(not any("analysis ran" in x for x in w))' "$T/r3.json"
 t_done
