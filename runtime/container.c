@@ -234,7 +234,9 @@ static int launch(struct rt_container *c, const struct rt_config *cfg, const str
 	int kind = rt_sync_recv_fd(sfd, msg, sizeof(msg), &c->layer_fd);
 	if (kind == RT_SYNC_ERROR)
 		return pare_error_set(err, 0, "container setup: %s", msg);
-	if (kind != RT_SYNC_READY || (cfg->disk_limit && c->layer_fd < 0))
+	/* With --disk-limit the layer's tmpfs comes with READY, unless a rootless run fell back to the
+	 * disk (runtime/mounts.c): then upper is in the run's directory as without a limit. */
+	if (kind != RT_SYNC_READY)
 		return pare_error_set(err, 0, "container setup: the container's first process died");
 	if (c->layer_fd >= 0) {
 		free(c->upper);

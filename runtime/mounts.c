@@ -124,15 +124,9 @@ static int mount_layer(struct rt_child_args *a, struct pare_error *err)
 	return 0;
 }
 
-static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
+/* The overlay with its upper and work directories in base. */
+static int mount_overlay_on(struct rt_child_args *a, const char *base, struct pare_error *err)
 {
-	const char *base = a->run_dir;
-	cleanup_free char *layer = NULL;
-	if (a->cfg->disk_limit) {
-		if (mount_layer(a, err) < 0)
-			return -1;
-		base = layer = xasprintf("%s/layer", a->run_dir);
-	}
 	cleanup_free char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
 	cleanup_free char *root = xasprintf("%s/root", a->run_dir);
 	/* fds, not paths, in the options: a cache path with ',' or ':' cannot break them. */
@@ -154,6 +148,36 @@ static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
 			return 0; /* else again without volatile: that attempt's error is the one reported */
 	}
 	return pare_error_errno(err, "mounting the overlay on '%s'", root);
+}
+
+/* Rootless, the overlay needs user.* xattrs on its upper filesystem, which tmpfs has only since Linux
+ * 6.6: on older kernels the writable layer falls back to $TMPDIR's disk, unlimited, with a warning,
+ * rather than the run failing. (PARE_TEST_NO_TMPFS_LAYER makes the tmpfs attempt fail, for tests.) */
+static int mount_overlay(struct rt_child_args *a, struct pare_error *err)
+{
+	if (!a->cfg->disk_limit)
+		return mount_overlay_on(a, a->run_dir, err);
+	if (mount_layer(a, err) < 0)
+		return -1;
+	cleanup_free char *layer = xasprintf("%s/layer", a->run_dir);
+	if (!(a->userns && getenv("PARE_TEST_NO_TMPFS_LAYER")) && mount_overlay_on(a, layer, err) == 0)
+		return 0;
+	if (!a->userns)
+		return -1;
+	pare_info("pare: warning: --disk-limit not applied: the overlay cannot use a tmpfs here rootless (%s); "
+		  "the container's writes go to $TMPDIR's disk\n", err->msg[0] ? err->msg : "refused for tests");
+	*err = (struct pare_error){ 0 };
+	close(a->layer_fd);
+	a->layer_fd = -1;
+	if (umount2(layer, MNT_DETACH) < 0)
+		return pare_error_errno(err, "unmounting the writable layer's tmpfs");
+	static const char *const sub[] = { "upper", "work" };
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", a->run_dir, sub[i]);
+		if (mkdir(p, 0755) < 0)
+			return pare_error_errno(err, "creating '%s'", p);
+	}
+	return mount_overlay_on(a, a->run_dir, err);
 }
 
 /* /dev is a nodev tmpfs holding bind mounts of the host's harmless nodes (each bind is its own mount,
