@@ -180,7 +180,7 @@ int cmd_build(int argc, char **argv)
 	struct image_write_result res = { 0 };
 	struct build_run br = { 0 };
 	struct build_health health = { 0 };
-	cleanup_free char *default_tag = NULL, *failure = NULL;
+	cleanup_free char *default_tag = NULL, *failure = NULL, *mismatch = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
 	int status = 1;
@@ -353,7 +353,7 @@ int cmd_build(int argc, char **argv)
 	for (char *const *w = keep_alerts(ks); *w; w++, n_alerts++)
 		if (pare_verbosity == 1)
 			pare_info("pare: warning: %s\n", *w);
-	cleanup_free char *mismatch = command_mismatch(cfg.argv, out_cmd);
+	mismatch = command_mismatch(cfg.argv, out_cmd);
 	if (mismatch && pare_verbosity > 0)
 		pare_info("pare: warning: %s\n", mismatch);
 	if (n_warn > n_alerts && pare_verbosity == 1)
