@@ -324,6 +324,8 @@ void keep_set_free(struct keep_set *ks)
 	strset_release(&ks->analyzed);
 	strset_release(&ks->analyzed_objects);
 	strset_release(&ks->warned);
+	strset_release(&ks->sonames);
+	strvec_release(&ks->unresolved);
 	strvec_release(&ks->warnings);
 	strvec_release(&ks->alerts);
 	free(ks->entry_path_owned);
@@ -409,6 +411,7 @@ int keep_finish(struct keep_set *ks, struct pare_error *err)
 	keep_siblings(ks);
 	if (drain_queue(ks, err) < 0)
 		return -1;
+	resolve_warn_unresolved(ks);
 	size_t n = layer_index_count(ks->idx);
 	if (ks->opts.excludes) {
 		for (size_t i = 0; i < n; i++) {

@@ -19,6 +19,8 @@ struct keep_set {
 	struct strset analyzed;       /* "object\nrpath-chain" keys already resolved */
 	struct strset analyzed_objects; /* objects resolved at least once (with their loaders' context) */
 	struct strset warned;
+	struct strset sonames;        /* DT_SONAME of every ELF object analysed */
+	struct strvec unresolved;     /* "library\nneeder" not found by the library search */
 	struct fs_entry **queue;      /* kept regular files whose contents still need a look */
 	size_t n_queue, cap_queue;
 	struct keep_mark **marks;     /* everything allocated, for keep_set_free */
@@ -61,4 +63,7 @@ void keep_siblings(struct keep_set *ks);
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
 void resolve_release(struct keep_set *ks);
+/* Warnings for the libraries not found, except those a kept object provides by its DT_SONAME (ld.so
+ * reuses an object already loaded, e.g. dlopened by path, whose soname matches). After the queue. */
+void resolve_warn_unresolved(struct keep_set *ks);
 #endif

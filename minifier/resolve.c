@@ -436,7 +436,7 @@ static void object_deps(struct keep_set *ks, struct object *o, const struct rcha
 			found = find_library(ks, *n, o, own);
 		}
 		if (!found) {
-			keep_warn(ks, "library '%s' needed by '%s' was not found in the image", *n, o->canon);
+			strvec_pushf(&ks->unresolved, "%s\n%s", *n, o->canon);
 			continue;
 		}
 		if (keep_path_ex(ks, found, KEEP_F_AUTO, KEEP_ELF_DEP, o->canon, NULL, NULL) != 1)
@@ -477,6 +477,8 @@ static int elf_object(struct keep_set *ks, const char *load_path, const struct r
 		return 0;
 	}
 	o.arch = arch_for(o.ef.machine, o.ef.elf_class);
+	if (o.ef.soname)
+		strset_add(&ks->sonames, o.ef.soname);
 	object_deps(ks, &o, chain, depth);
 	elf_file_release(&o.ef);
 	return 0;
@@ -520,4 +522,16 @@ int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *
 	if (n >= 2 && head[0] == '#' && head[1] == '!')
 		return script(ks, e, head, (size_t)n);
 	return 0;
+}
+
+void resolve_warn_unresolved(struct keep_set *ks)
+{
+	for (size_t i = 0; i < ks->unresolved.n; i++) {
+		cleanup_free char *name = xstrdup(ks->unresolved.v[i]);
+		char *needer = strchr(name, '\n');
+		*needer++ = '\0';
+		if (!strset_has(&ks->sonames, name))
+			keep_warn(ks, "library '%s' needed by '%s' was not found in the image", name, needer);
+	}
+	strvec_release(&ks->unresolved);
 }

@@ -320,3 +320,31 @@ TEST(keep_musl_search_order)
 	profile_free(p);
 	fixture_close(&f);
 }
+
+/* A library its needer cannot find by the search, but which the program loaded itself (dlopen by
+ * path, as the java launcher loads libjvm.so): ld.so reuses it by its DT_SONAME, so no warning. */
+TEST(keep_no_warning_for_a_soname_already_loaded)
+{
+	struct fixture f;
+	if (!fixture_open(&f)) {
+		fixture_close(&f);
+		return;
+	}
+	struct profile *p = profile_new();
+	profile_add_file(p, "/opt/app/bin/app2", PROFILE_EXEC, true);
+	profile_add_file(p, "/opt/app/lib2/libbar2.so.1", PROFILE_OPEN, true);
+	profile_finish(p);
+	struct keep_opts o = { .no_certs = true };
+	struct keep_set *ks = NULL;
+	struct pare_error err = { 0 };
+	CHECK_INT(keep_set_new(f.idx, f.root, &o, &ks, &err), 0);
+	CHECK_INT(keep_add_profile(ks, p, &err), 0);
+	CHECK_INT(keep_apply_rules(ks, &err), 0);
+	CHECK_INT(keep_finish(ks, &err), 0);
+	KEPT("/opt/app/lib2/libbar2.so.1", KEEP_TRACED);
+	KEPT("/opt/app/lib2/libfoo2.so.1", KEEP_ELF_DEP);
+	CHECK(!has_warning(ks, "'libbar2.so.1'"));
+	keep_set_free(ks);
+	profile_free(p);
+	fixture_close(&f);
+}
