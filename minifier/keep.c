@@ -28,38 +28,35 @@ const struct keep_mark *keep_mark_of(const struct fs_entry *e)
 	return e->keep ? e->user : NULL;
 }
 
+/* Records a formatted warning once; alert: also among the alerts (said louder by the caller). */
+static void add_warning(struct keep_set *ks, bool alert, const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return;
+	if (!strset_add(&ks->warned, s)) {
+		free(s);
+		return;
+	}
+	if (alert)
+		strvec_push(&ks->alerts, s);
+	strvec_push_nodup(&ks->warnings, s);
+}
+
 void keep_warn(struct keep_set *ks, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	add_warning(ks, false, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	if (strset_add(&ks->warned, s))
-		strvec_push_nodup(&ks->warnings, s);
-	else
-		free(s);
 }
 
 void keep_alert(struct keep_set *ks, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	add_warning(ks, true, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	if (strset_add(&ks->warned, s)) {
-		strvec_push(&ks->alerts, s);
-		strvec_push_nodup(&ks->warnings, s);
-	} else {
-		free(s);
-	}
 }
 
 char *const *keep_warnings(const struct keep_set *ks)

@@ -92,14 +92,23 @@ static char *cache_key(const struct image *img)
 	return xstrdup(out + 7);
 }
 
-static int unpack_into(struct image *img, const struct layer_index *idx, const char *tree, struct pare_error *err)
+/* The directory an image is unpacked into, created; its fd, or -1. */
+static int make_tree(const char *tree, struct pare_error *err)
 {
 	if (mkdir(tree, 0700) < 0)
 		return pare_error_errno(err, "creating '%s'", tree);
-	cleanup_close int fd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return pare_error_errno(err, "opening '%s'", tree);
 	fchmod(fd, 0755); /* the image's "/" entry, when it has one, sets its own mode */
+	return fd;
+}
+
+static int unpack_into(struct image *img, const struct layer_index *idx, const char *tree, struct pare_error *err)
+{
+	cleanup_close int fd = make_tree(tree, err);
+	if (fd < 0)
+		return -1;
 	size_t devices = 0;
 	if (rt_unpack(img, idx, fd, &devices, err) < 0)
 		return pare_error_prefix(err, "unpacking the image");
@@ -115,12 +124,9 @@ static int unpack_into(struct image *img, const struct layer_index *idx, const c
 static int unpack_staged_into(struct image *img, const char *tree, const char *stage, struct layer_index **idx_out,
 			      struct pare_error *err)
 {
-	if (mkdir(tree, 0700) < 0)
-		return pare_error_errno(err, "creating '%s'", tree);
-	cleanup_close int fd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = make_tree(tree, err);
 	if (fd < 0)
-		return pare_error_errno(err, "opening '%s'", tree);
-	fchmod(fd, 0755); /* the image's "/" entry, when it has one, sets its own mode */
+		return -1;
 	if (mkdir(stage, 0700) < 0)
 		return pare_error_errno(err, "creating '%s'", stage);
 	cleanup_close int sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
