@@ -59,6 +59,9 @@ void keep_check_unrun(struct keep_set *ks);
 /* siblings.c: the rest of a time zone database, Python package or Node package a program used part
  * of (files it picks by name at run time). Needs the profile. */
 void keep_siblings(struct keep_set *ks);
+/* pyimports.c: keeps what the Python modules listed (index paths of .py files just kept) import at
+ * module level, and what those import, transitively. Needs the profile and the contents. */
+void keep_python_imports(struct keep_set *ks, struct strvec *modules);
 
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);

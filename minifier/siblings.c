@@ -6,8 +6,9 @@
  *     email.mime.*, submodules imported inside functions): its own .py files;
  *   - the JavaScript and JSON files of a Node package under node_modules that was loaded (packages
  *     require their own files lazily: iconv-lite's encodings on the first decoded body).
- * Only source, bytecode and data of the set itself: no native extensions, no subpackages that were
- * never entered (they are handled when they are), no nested node_modules. */
+ * Only source and data of the set itself: no subpackages that were never entered (they are handled
+ * when they are), no nested node_modules. What the kept Python modules import comes with them
+ * (pyimports.c). */
 #include <string.h>
 #include <sys/stat.h>
 
@@ -59,7 +60,7 @@ static void keep_zoneinfo(struct keep_set *ks, const struct profile_file *f, con
 
 /* Python: D/__init__.py used -> the .py files of D. Not their __pycache__ bytecode: Python compiles
  * a module that has none (a little slower, once per process), and the source is what it needs. */
-static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done)
+static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done, struct strvec *kept)
 {
 	cleanup_free char *dir = path_dirname(init);
 	if (!strset_add(done, dir))
@@ -69,8 +70,9 @@ static void keep_python_package(struct keep_set *ks, const char *init, struct st
 		return;
 	for (size_t i = first; i < first + n; i++) {
 		struct fs_entry *c = layer_index_at(ks->idx, i);
-		if (!c->keep && S_ISREG(c->mode) && has_suffix(c->path, ".py"))
-			keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL);
+		if (!c->keep && S_ISREG(c->mode) && has_suffix(c->path, ".py") &&
+		    keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL) == 1)
+			strvec_push(kept, c->path);
 	}
 }
 
@@ -121,13 +123,14 @@ void keep_siblings(struct keep_set *ks)
 		localtime = NULL;
 	}
 	struct strset done = STRSET_INIT;
+	struct strvec modules = STRVEC_INIT; /* Python modules kept here: their imports come next */
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct profile_file *f = &p->files[i];
 		keep_zoneinfo(ks, f, localtime, &done);
 		if (!regular(ks, f->path))
 			continue;
 		if (!strcmp(path_basename(f->path), "__init__.py")) {
-			keep_python_package(ks, f->path, &done);
+			keep_python_package(ks, f->path, &done, &modules);
 			continue;
 		}
 		if (!(f->kinds & (PROFILE_OPEN | PROFILE_EXEC)))
@@ -140,4 +143,6 @@ void keep_siblings(struct keep_set *ks)
 		}
 	}
 	strset_release(&done);
+	keep_python_imports(ks, &modules);
+	strvec_release(&modules);
 }

@@ -127,6 +127,39 @@ shebang() {
 	printf '\177ELF' | seed shebang not-script
 }
 
+pyscan() {
+	seed pyscan module.py <<'X'
+"""Docstring: import not_this"""
+from __future__ import annotations
+import os, sys as system, xml.dom.minidom
+from . import sibling ; from .. import parent
+from .pkg.sub import (a, b as c,
+    d)
+try: import fast
+except ImportError: from slow import *
+if TYPE_CHECKING:
+    import typing_only
+class K:
+    import in_class
+    def m(self):
+        import in_method
+async def f():
+    import in_async
+x = "import in_string"; import after_string
+s = '''
+import in_triple
+'''
+import \
+    continued
+if __name__ == "__main__":
+    import main_only
+X
+	printf 'import a\r\nimport b\rimport c\n\tdef f():\n\timport d\n\x00import e' | seed pyscan crlf-tab-nul
+	printf 'x = """unterminated\nimport hidden\n' | seed pyscan unterminated
+	printf 'from . import\nfrom import x\nimport\nimport .x\nfrom ...... import y\nimport a..b' | seed pyscan broken
+	printf 'import caf\xc3\xa9, \xff\xfe\nfrom \xe6\xbc\xa2 import \xe5\xad\x97' | seed pyscan utf8
+}
+
 # Layer tars from Python's tarfile: every entry type, whiteouts, opaque directories, hardlinks,
 # symlinks, xattrs (file capabilities), odd names.
 layer_tar() { # OUTFILE SPEC (a Python list of (name, type, extra) tuples evaluated below)
@@ -232,6 +265,7 @@ links
 elf
 ldcache
 shebang
+pyscan
 layer_index
 image
 # Regression input for every parser: the empty input (image: UBSan "null pointer passed to qsort" in

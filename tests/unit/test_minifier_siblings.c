@@ -76,8 +76,10 @@ static bool kept(struct layer_index *idx, const char *path, bool want_sibling)
 	return m && (!want_sibling || m->why == KEEP_SIBLING);
 }
 
-/* Runs the keep rules on the profile; returns the index (caller frees it and *ks) or NULL. */
-static struct layer_index *run(const char *dir, struct profile *p, struct image **img, struct keep_set **ks)
+/* Runs the keep rules on the profile, reading contents from root (NULL: none); returns the index
+ * (caller frees it and *ks) or NULL. */
+static struct layer_index *run_in(const char *dir, const char *root, struct profile *p, struct image **img,
+				  struct keep_set **ks)
 {
 	struct pare_error err = { 0 };
 	cleanup_free char *path = xasprintf("%s/img", dir);
@@ -88,11 +90,16 @@ static struct layer_index *run(const char *dir, struct profile *p, struct image 
 	}
 	profile_finish(p);
 	struct keep_opts o = { 0 };
-	CHECK_INT(keep_set_new(idx, NULL, &o, ks, &err), 0);
+	CHECK_INT(keep_set_new(idx, root, &o, ks, &err), 0);
 	CHECK_INT(keep_add_profile(*ks, p, &err), 0);
 	CHECK_INT(keep_apply_rules(*ks, &err), 0);
 	CHECK_INT(keep_finish(*ks, &err), 0);
 	return idx;
+}
+
+static struct layer_index *run(const char *dir, struct profile *p, struct image **img, struct keep_set **ks)
+{
+	return run_in(dir, NULL, p, img, ks);
 }
 
 TEST(siblings_zoneinfo_python_node)
@@ -155,6 +162,111 @@ TEST(siblings_zoneinfo_python_node)
 		CHECK(kept(idx, "/usr/share/zoneinfo/Etc/UTC", false));
 		CHECK(!kept(idx, "/usr/share/zoneinfo/Europe/Paris", false));
 	}
+	keep_set_free(ks);
+	layer_index_free(idx);
+	image_free(img);
+	profile_free(p);
+}
+
+/* Python modules with contents, for the imports of kept siblings (minifier/pyimports.c). */
+static const char *const py_tree[][2] = {
+	{ "usr/lib/python3.11/encodings/__init__.py", "import codecs\n" },
+	{ "usr/lib/python3.11/encodings/utf_8.py", "import codecs\n" },
+	{ "usr/lib/python3.11/encodings/shift_jis.py", "import _codecs_jp, codecs\nimport _multibytecodec as mbc\n" },
+	{ "usr/lib/python3.11/encodings/cp1252.py",
+	  "from . import utf_8\nif TYPE_CHECKING:\n    import typing_only\ndef f():\n    import lazy_in_function\n" },
+	{ "usr/lib/python3.11/codecs.py", "import builtins\n" },
+	{ "usr/lib/python3.11/typing_only.py", "" },
+	{ "usr/lib/python3.11/lazy_in_function.py", "" },
+	{ "usr/lib/python3.11/csv.py", "import re, _csv\nfrom io import StringIO\n" },
+	{ "usr/lib/python3.11/re/__init__.py", "from . import _parser\n" },
+	{ "usr/lib/python3.11/re/_parser.py", "" },
+	{ "usr/lib/python3.11/re/_unused.py", "" },
+	{ "usr/lib/python3.11/json/__init__.py", "from .decoder import JSONDecoder\n" },
+	{ "usr/lib/python3.11/json/decoder.py", "" },
+	{ "usr/lib/python3.11/json/tool.py", "" },
+	{ "usr/lib/python3.11/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so", "" },
+	{ "usr/lib/python3.11/lib-dynload/_multibytecodec.cpython-311-x86_64-linux-gnu.so", "" },
+	{ "usr/lib/python3.11/lib-dynload/_csv.cpython-311-x86_64-linux-gnu.so", "" },
+	{ "usr/lib/python3.11/lib-dynload/_unused.cpython-311-x86_64-linux-gnu.so", "" },
+	{ "app/server.py", "import pkg\n" },
+	{ "app/pkg/__init__.py", "" },
+	{ "app/pkg/reports.py", "import csv\nfrom .util import helper\nfrom pkg import models\n" },
+	{ "app/pkg/util.py", "import json\n" },
+	{ "app/pkg/models.py", "" },
+	{ "srv/other/csv.py", "" }, /* listed, but not a directory Python imported from */
+	{ NULL, NULL },
+};
+
+static int build_py_image(const char *dir)
+{
+	for (size_t i = 0; py_tree[i][0]; i++) {
+		cleanup_free char *path = xasprintf("%s/root/%s", dir, py_tree[i][0]);
+		cleanup_free char *mk = xasprintf("mkdir -p \"$(dirname '%s')\"", path);
+		if (system(mk) != 0)
+			return -1;
+		cleanup_file FILE *f = fopen(path, "w");
+		if (!f || fputs(py_tree[i][1], f) < 0)
+			return -1;
+	}
+	cleanup_free char *cmd = xasprintf("python3 tests/mkimage.py --format oci-dir --layer '%s/root' '%s/img' >/dev/null",
+					   dir, dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool kept_as(struct layer_index *idx, const char *path, enum keep_why why)
+{
+	struct fs_entry *e = layer_index_lookup(idx, path);
+	const struct keep_mark *m = e ? keep_mark_of(e) : NULL;
+	if (m && m->why != why)
+		printf("# '%s' kept as %s\n", path, keep_why_name(m->why));
+	return m && m->why == why;
+}
+
+TEST(siblings_python_imports)
+{
+	const char *dir = unit_tmpdir();
+	CHECK_INT(build_py_image(dir), 0);
+	struct profile *p = profile_new();
+	profile_add_file(p, "/usr/lib/python3.11", PROFILE_LISTDIR, true);
+	profile_add_file(p, "/usr/lib/python3.11/lib-dynload", PROFILE_LISTDIR, true);
+	profile_add_file(p, "/srv/other", PROFILE_LISTDIR, true);
+	profile_add_file(p, "/app", PROFILE_LISTDIR, true);
+	profile_add_file(p, "/app/server.py", PROFILE_OPEN, true);
+	profile_add_file(p, "/app/pkg/__init__.py", PROFILE_OPEN, true);
+	profile_add_file(p, "/usr/lib/python3.11/encodings/__init__.py", PROFILE_OPEN, true);
+	cleanup_free char *root = xasprintf("%s/root", dir);
+	struct image *img = NULL;
+	struct keep_set *ks = NULL;
+	struct layer_index *idx = run_in(dir, root, p, &img, &ks);
+	CHECK(idx != NULL);
+	if (!idx) {
+		profile_free(p);
+		return;
+	}
+	/* A sibling codec works only with the extension modules it imports. */
+	CHECK(kept_as(idx, "/usr/lib/python3.11/encodings/shift_jis.py", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/lib-dynload/_multibytecodec.cpython-311-x86_64-linux-gnu.so",
+		      KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/codecs.py", KEEP_PYIMPORT));
+	CHECK(!kept_as(idx, "/usr/lib/python3.11/lib-dynload/_unused.cpython-311-x86_64-linux-gnu.so", KEEP_PYIMPORT));
+	/* Not what runs only in a function or for a type checker. */
+	CHECK(!kept_as(idx, "/usr/lib/python3.11/typing_only.py", KEEP_PYIMPORT));
+	CHECK(!kept_as(idx, "/usr/lib/python3.11/lazy_in_function.py", KEEP_PYIMPORT));
+	/* An app's sibling module: a stdlib module and what it imports, transitively (a package's
+	 * __init__.py and, through its relative import, a submodule; not the package's other modules). */
+	CHECK(kept_as(idx, "/app/pkg/reports.py", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/csv.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/lib-dynload/_csv.cpython-311-x86_64-linux-gnu.so", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/re/__init__.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/re/_parser.py", KEEP_PYIMPORT));
+	CHECK(!kept_as(idx, "/usr/lib/python3.11/re/_unused.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/json/__init__.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/json/decoder.py", KEEP_PYIMPORT));
+	CHECK(!kept_as(idx, "/usr/lib/python3.11/json/tool.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/app/pkg/models.py", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/srv/other/csv.py", KEEP_PYIMPORT));
 	keep_set_free(ks);
 	layer_index_free(idx);
 	image_free(img);

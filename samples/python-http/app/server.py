@@ -62,8 +62,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"error": "not found"})
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b"null"
+        # The body is read in the charset its Content-Type names: Python imports that codec's module
+        # (encodings.<name>) the first time a client uses it.
+        charset = self.headers.get_content_charset("utf-8")
         try:
-            self.send_json(200, {"echo": json.loads(raw)})
+            self.send_json(200, {"echo": json.loads(raw.decode(charset))})
+        except LookupError:
+            self.send_json(415, {"error": "unknown charset " + charset})
         except ValueError:
             self.send_json(400, {"error": "body is not JSON"})
 
