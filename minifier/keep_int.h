@@ -62,6 +62,11 @@ void keep_siblings(struct keep_set *ks);
 /* pyimports.c: keeps what the Python modules listed (index paths of .py files just kept) import at
  * module level, and what those import, transitively. Needs the profile and the contents. */
 void keep_python_imports(struct keep_set *ks, struct strvec *modules);
+/* siblings.c: the JavaScript and JSON files of the Node package in dir (not its nested node_modules). */
+void keep_node_package(struct keep_set *ks, const char *dir, enum keep_why why, const char *of);
+/* nodedeps.c: keeps the packages that the packages in pkgs (directories with a package.json) depend
+ * on, found as require() finds them, transitively; pkgs grows, done holds the packages already kept. */
+void keep_node_dependencies(struct keep_set *ks, struct strvec *pkgs, struct strset *done);
 
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);

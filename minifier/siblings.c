@@ -76,7 +76,7 @@ static void keep_python_package(struct keep_set *ks, const char *init, struct st
 	}
 }
 
-static void keep_node_files(struct keep_set *ks, const char *dir, const char *of, int depth)
+static void keep_node_files(struct keep_set *ks, const char *dir, enum keep_why why, const char *of, int depth)
 {
 	size_t first, n;
 	if (depth > SUBTREE_DEPTH || layer_index_children(ks->idx, dir, &first, &n) < 0)
@@ -86,12 +86,36 @@ static void keep_node_files(struct keep_set *ks, const char *dir, const char *of
 		const char *base = path_basename(c->path);
 		if (S_ISDIR(c->mode)) {
 			if (strcmp(base, "node_modules"))
-				keep_node_files(ks, c->path, of, depth + 1);
+				keep_node_files(ks, c->path, why, of, depth + 1);
 		} else if (!c->keep && S_ISREG(c->mode) &&
 			   (has_suffix(base, ".js") || has_suffix(base, ".cjs") || has_suffix(base, ".mjs") ||
 			    has_suffix(base, ".json"))) {
-			keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, of, NULL, NULL);
+			keep_path_ex(ks, c->path, KEEP_F_AUTO, why, of, NULL, NULL);
 		}
+	}
+}
+
+void keep_node_package(struct keep_set *ks, const char *dir, enum keep_why why, const char *of)
+{
+	keep_node_files(ks, dir, why, of, 0);
+}
+
+/* The application's own package: the nearest directory above a script (not below node_modules) that
+ * has a package.json, or NULL. */
+static char *node_app_package(struct keep_set *ks, const char *script)
+{
+	char *dir = path_dirname(script);
+	for (;;) {
+		cleanup_free char *manifest = path_join(dir, "package.json");
+		if (regular(ks, manifest))
+			return dir;
+		if (!strcmp(dir, "/")) {
+			free(dir);
+			return NULL;
+		}
+		char *up = path_dirname(dir);
+		free(dir);
+		dir = up;
 	}
 }
 
@@ -124,6 +148,7 @@ void keep_siblings(struct keep_set *ks)
 	}
 	struct strset done = STRSET_INIT;
 	struct strvec modules = STRVEC_INIT; /* Python modules kept here: their imports come next */
+	struct strvec node_pkgs = STRVEC_INIT; /* Node packages used (and the app's own): their dependencies next */
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct profile_file *f = &p->files[i];
 		keep_zoneinfo(ks, f, localtime, &done);
@@ -138,10 +163,19 @@ void keep_siblings(struct keep_set *ks)
 		cleanup_free char *pkg = node_package(f->path);
 		if (pkg && strset_add(&done, pkg)) {
 			cleanup_free char *manifest = path_join(pkg, "package.json");
-			if (regular(ks, manifest))
-				keep_node_files(ks, pkg, f->path, 0);
+			if (regular(ks, manifest)) {
+				keep_node_files(ks, pkg, KEEP_SIBLING, f->path, 0);
+				strvec_push(&node_pkgs, pkg);
+			}
+		} else if (!pkg && (has_suffix(f->path, ".js") || has_suffix(f->path, ".cjs") ||
+				    has_suffix(f->path, ".mjs"))) {
+			cleanup_free char *app = node_app_package(ks, f->path);
+			if (app && strset_add(&done, app))
+				strvec_push(&node_pkgs, app);
 		}
 	}
+	keep_node_dependencies(ks, &node_pkgs, &done);
+	strvec_release(&node_pkgs);
 	strset_release(&done);
 	keep_python_imports(ks, &modules);
 	strvec_release(&modules);

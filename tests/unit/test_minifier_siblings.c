@@ -198,20 +198,40 @@ static const char *const py_tree[][2] = {
 	{ NULL, NULL },
 };
 
-static int build_py_image(const char *dir)
+static int build_tree_image(const char *dir, const char *const (*files)[2])
 {
-	for (size_t i = 0; py_tree[i][0]; i++) {
-		cleanup_free char *path = xasprintf("%s/root/%s", dir, py_tree[i][0]);
+	for (size_t i = 0; files[i][0]; i++) {
+		cleanup_free char *path = xasprintf("%s/root/%s", dir, files[i][0]);
 		cleanup_free char *mk = xasprintf("mkdir -p \"$(dirname '%s')\"", path);
 		if (system(mk) != 0)
 			return -1;
 		cleanup_file FILE *f = fopen(path, "w");
-		if (!f || fputs(py_tree[i][1], f) < 0)
+		if (!f || fputs(files[i][1], f) < 0)
 			return -1;
 	}
 	cleanup_free char *cmd = xasprintf("python3 tests/mkimage.py --format oci-dir --layer '%s/root' '%s/img' >/dev/null",
 					   dir, dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* run_in with the contents of dir/root; on failure frees p and returns NULL. */
+static struct layer_index *run_with_contents(const char *dir, struct profile *p, struct image **img,
+					     struct keep_set **ks)
+{
+	cleanup_free char *root = xasprintf("%s/root", dir);
+	struct layer_index *idx = run_in(dir, root, p, img, ks);
+	CHECK(idx != NULL);
+	if (!idx)
+		profile_free(p);
+	return idx;
+}
+
+static void release(struct keep_set *ks, struct layer_index *idx, struct image *img, struct profile *p)
+{
+	keep_set_free(ks);
+	layer_index_free(idx);
+	image_free(img);
+	profile_free(p);
 }
 
 static bool kept_as(struct layer_index *idx, const char *path, enum keep_why why)
@@ -226,7 +246,7 @@ static bool kept_as(struct layer_index *idx, const char *path, enum keep_why why
 TEST(siblings_python_imports)
 {
 	const char *dir = unit_tmpdir();
-	CHECK_INT(build_py_image(dir), 0);
+	CHECK_INT(build_tree_image(dir, py_tree), 0);
 	struct profile *p = profile_new();
 	profile_add_file(p, "/usr/lib/python3.11", PROFILE_LISTDIR, true);
 	profile_add_file(p, "/usr/lib/python3.11/lib-dynload", PROFILE_LISTDIR, true);
@@ -235,15 +255,11 @@ TEST(siblings_python_imports)
 	profile_add_file(p, "/app/server.py", PROFILE_OPEN, true);
 	profile_add_file(p, "/app/pkg/__init__.py", PROFILE_OPEN, true);
 	profile_add_file(p, "/usr/lib/python3.11/encodings/__init__.py", PROFILE_OPEN, true);
-	cleanup_free char *root = xasprintf("%s/root", dir);
 	struct image *img = NULL;
 	struct keep_set *ks = NULL;
-	struct layer_index *idx = run_in(dir, root, p, &img, &ks);
-	CHECK(idx != NULL);
-	if (!idx) {
-		profile_free(p);
+	struct layer_index *idx = run_with_contents(dir, p, &img, &ks);
+	if (!idx)
 		return;
-	}
 	/* A sibling codec works only with the extension modules it imports. */
 	CHECK(kept_as(idx, "/usr/lib/python3.11/encodings/shift_jis.py", KEEP_SIBLING));
 	CHECK(kept_as(idx, "/usr/lib/python3.11/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so", KEEP_PYIMPORT));
@@ -267,8 +283,57 @@ TEST(siblings_python_imports)
 	CHECK(!kept_as(idx, "/usr/lib/python3.11/json/tool.py", KEEP_PYIMPORT));
 	CHECK(kept_as(idx, "/app/pkg/models.py", KEEP_SIBLING));
 	CHECK(!kept_as(idx, "/srv/other/csv.py", KEEP_PYIMPORT));
-	keep_set_free(ks);
-	layer_index_free(idx);
-	image_free(img);
-	profile_free(p);
+	release(ks, idx, img, p);
+}
+
+/* Node packages with their package.json files (minifier/nodedeps.c). */
+static const char *const node_tree[][2] = {
+	{ "app/package.json", "{\"dependencies\": {\"express\": \"^4\", \"lazy-driver\": \"1\", \"@scope/views\": \"1\","
+			      " \"missing\": \"1\", \"../evil\": \"1\"}, \"devDependencies\": {\"jest\": \"1\"}}" },
+	{ "app/server.js", "require('express')\n" },
+	{ "app/node_modules/express/package.json", "{\"dependencies\": {\"accepts\": \"1\"}}" },
+	{ "app/node_modules/express/index.js", "" },
+	{ "app/node_modules/accepts/package.json", "{}" },
+	{ "app/node_modules/accepts/index.js", "" },
+	{ "app/node_modules/lazy-driver/package.json", "{\"optionalDependencies\": {\"native\": \"1\"}}" },
+	{ "app/node_modules/lazy-driver/lib/index.js", "" },
+	{ "app/node_modules/lazy-driver/node_modules/native/package.json", "not json" },
+	{ "app/node_modules/lazy-driver/node_modules/native/index.js", "" },
+	{ "app/node_modules/native/package.json", "{}" }, /* shadowed by lazy-driver's own copy */
+	{ "app/node_modules/native/index.js", "" },
+	{ "app/node_modules/@scope/views/package.json", "{}" },
+	{ "app/node_modules/@scope/views/index.js", "" },
+	{ "app/node_modules/jest/package.json", "{}" },
+	{ "app/node_modules/jest/index.js", "" },
+	{ "app/node_modules/unrelated/package.json", "{}" },
+	{ "app/node_modules/unrelated/index.js", "" },
+	{ "evil/package.json", "{}" },
+	{ "evil/index.js", "" },
+	{ NULL, NULL },
+};
+
+TEST(siblings_node_dependencies)
+{
+	const char *dir = unit_tmpdir();
+	CHECK_INT(build_tree_image(dir, node_tree), 0);
+	struct profile *p = profile_new();
+	profile_add_file(p, "/app/server.js", PROFILE_OPEN, true);
+	profile_add_file(p, "/app/node_modules/express/package.json", PROFILE_OPEN, true);
+	profile_add_file(p, "/app/node_modules/express/index.js", PROFILE_OPEN, true);
+	struct image *img = NULL;
+	struct keep_set *ks = NULL;
+	struct layer_index *idx = run_with_contents(dir, p, &img, &ks);
+	if (!idx)
+		return;
+	/* The app's runtime dependencies and theirs, found as require() finds them (a package's own
+	 * node_modules first); not devDependencies, not packages nothing depends on, no path tricks. */
+	CHECK(kept_as(idx, "/app/node_modules/accepts/index.js", KEEP_PKGDEP));
+	CHECK(kept_as(idx, "/app/node_modules/lazy-driver/lib/index.js", KEEP_PKGDEP));
+	CHECK(kept_as(idx, "/app/node_modules/lazy-driver/node_modules/native/index.js", KEEP_PKGDEP));
+	CHECK(!kept_as(idx, "/app/node_modules/native/index.js", KEEP_PKGDEP));
+	CHECK(kept_as(idx, "/app/node_modules/@scope/views/index.js", KEEP_PKGDEP));
+	CHECK(!kept_as(idx, "/app/node_modules/jest/index.js", KEEP_PKGDEP));
+	CHECK(!kept_as(idx, "/app/node_modules/unrelated/index.js", KEEP_PKGDEP));
+	CHECK(!kept_as(idx, "/evil/index.js", KEEP_PKGDEP));
+	release(ks, idx, img, p);
 }
