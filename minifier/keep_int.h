@@ -59,6 +59,9 @@ void keep_check_unrun(struct keep_set *ks);
 /* siblings.c: the rest of a time zone database, Python package or Node package a program used part
  * of (files it picks by name at run time). Needs the profile. */
 void keep_siblings(struct keep_set *ks);
+/* langtree.c: a message catalog (or per-language Python module) used in one language of a locale
+ * tree, kept in every language of that tree; the .py files kept are added to modules. */
+void keep_language_siblings(struct keep_set *ks, struct strvec *modules);
 /* pyimports.c: keeps what the Python modules listed (index paths of .py files just kept) import at
  * module level, and what those import, transitively. Needs the profile and the contents. */
 void keep_python_imports(struct keep_set *ks, struct strvec *modules);

@@ -58,8 +58,50 @@ static void keep_zoneinfo(struct keep_set *ks, const struct profile_file *f, con
 	keep_path_ex(ks, root, KEEP_F_SUBTREE, KEEP_SIBLING, why, NULL, NULL);
 }
 
-/* Python: D/__init__.py used -> the .py files of D. Not their __pycache__ bytecode: Python compiles
- * a module that has none (a little slower, once per process), and the source is what it needs. */
+/* Files a package ships that nothing reads at run time: documentation and gettext's source catalogs
+ * (gettext reads the compiled .mo). */
+static bool not_run_time_data(const char *base)
+{
+	static const char *const prefixes[] = { "README", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
+						"AUTHORS", NULL };
+	for (size_t i = 0; prefixes[i]; i++)
+		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return has_suffix(base, ".po") || has_suffix(base, ".pot") || has_suffix(base, ".pyc");
+}
+
+static bool python_package_dir(struct keep_set *ks, const char *dir)
+{
+	cleanup_free char *init = path_join(dir, "__init__.py");
+	return regular(ks, init);
+}
+
+/* The data of a Python package below dir: every file but documentation, in subdirectories too, except
+ * subpackages (handled when entered) and bytecode caches. .py files there (a namespace package, a
+ * template) are listed in kept for their imports. */
+static void keep_python_data(struct keep_set *ks, const char *dir, const char *init, struct strvec *kept, int depth)
+{
+	size_t first, n;
+	if (depth > SUBTREE_DEPTH || layer_index_children(ks->idx, dir, &first, &n) < 0)
+		return;
+	for (size_t i = first; i < first + n; i++) {
+		struct fs_entry *c = layer_index_at(ks->idx, i);
+		const char *base = path_basename(c->path);
+		if (S_ISDIR(c->mode)) {
+			if (strcmp(base, "__pycache__") && !python_package_dir(ks, c->path))
+				keep_python_data(ks, c->path, init, kept, depth + 1);
+		} else if (!c->keep && (S_ISREG(c->mode) || S_ISLNK(c->mode)) && !not_run_time_data(base) &&
+			   keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL) == 1 &&
+			   S_ISREG(c->mode) && has_suffix(base, ".py")) {
+			strvec_push(kept, c->path);
+		}
+	}
+}
+
+/* Python: D/__init__.py used -> the .py files of D and its data (templates, message catalogs, static
+ * files and resources a package opens by name: importlib.resources, Django's templates, Jinja's
+ * loaders). Not their __pycache__ bytecode: Python compiles a module that has none (a little slower,
+ * once per process), and the source is what it needs. */
 static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done, struct strvec *kept)
 {
 	cleanup_free char *dir = path_dirname(init);
@@ -74,6 +116,7 @@ static void keep_python_package(struct keep_set *ks, const char *init, struct st
 		    keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL) == 1)
 			strvec_push(kept, c->path);
 	}
+	keep_python_data(ks, dir, init, kept, 0);
 }
 
 static void keep_node_files(struct keep_set *ks, const char *dir, enum keep_why why, const char *of, int depth)
@@ -174,6 +217,7 @@ void keep_siblings(struct keep_set *ks)
 				strvec_push(&node_pkgs, app);
 		}
 	}
+	keep_language_siblings(ks, &modules);
 	keep_node_dependencies(ks, &node_pkgs, &done);
 	strvec_release(&node_pkgs);
 	strset_release(&done);

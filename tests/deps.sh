@@ -4,7 +4,7 @@ set -eu
 pkgs=(
 	build-essential pkg-config
 	libarchive-dev libjansson-dev libseccomp-dev libcap-dev libssl-dev libcurl4-openssl-dev libelf-dev
-	busybox-static python3 openssl curl zstd iproute2 strace libcap2-bin
+	busybox-static python3 openssl curl zstd iproute2 strace libcap2-bin mosquitto-clients
 	docker.io podman skopeo umoci runc uidmap mmdebstrap
 	clang libclang-rt-14-dev
 )

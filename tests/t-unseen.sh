@@ -38,6 +38,17 @@
 #           restart all, clear log) must not be crawled, its log tails are streams.
 #   rabbitmq rabbitmq-server (a shell wrapper, epmd, the Erlang VM; the node is rabbit@HOSTNAME);
 #           checked with the AMQP 0-9-1 protocol header and the broker's connection.start frame
+#   django  Debian's python3-django under `manage.py runserver --noreload --insecure`, behind an
+#           entrypoint script that migrates a fresh sqlite database at every start; templates with
+#           inheritance and filters (humanize), LANGUAGE_CODE de with LocaleMiddleware, a JSON view,
+#           the admin's login page and static files. Probed with the crawl from /, /api/notes/ and
+#           /admin/login/ only; checked also with a form POST (valid and invalid: the widgets'
+#           templates), other Accept-Languages and a view in French (every language's catalogs),
+#           /api/stats/ (lazy imports) and a failed admin login with the CSRF cookie and token.
+#   mosquitto Debian's mosquitto broker from its own config (password file, ACL, persistence, a
+#           VOLUME), dropping root for its user; probed with mosquitto_pub/mosquitto_sub inside the
+#           container (--exec), checked from the host with the mosquitto clients: QoS 0/1/2 round
+#           trips, a retained message, $SYS, a wrong password, a publish the ACL drops.
 # The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
 # $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
 # the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
@@ -47,7 +58,7 @@ if [ "${PARE_CHECK_ALL:-}" != 1 ]; then
 	echo "# longer suite: runs with make check-all"
 	exit 0
 fi
-for tool in docker skopeo umoci mmdebstrap curl; do
+for tool in docker skopeo umoci mmdebstrap curl mosquitto_pub mosquitto_sub; do
 	command -v $tool >/dev/null || { not_ok "tool $tool present (run make deps)"; t_done; }
 done
 need_dockerd || { not_ok "dockerd answers"; t_done; }
@@ -63,7 +74,7 @@ export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
 if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
 	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
 else
-	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq)
+	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto)
 fi
 N=paretest-unseen-$$
 

@@ -24,6 +24,11 @@ static const char *const tree[] = {
 	"usr/lib/python3.11/encodings/__pycache__/__init__.cpython-311.pyc",
 	"usr/lib/python3.11/encodings/__pycache__/cp1252.cpython-311.pyc",
 	"usr/lib/python3.11/encodings/README.txt",
+	"usr/lib/python3.11/encodings/aliases.dat",
+	"usr/lib/python3.11/encodings/templates/forms/text.html",
+	"usr/lib/python3.11/encodings/locale/fr/LC_MESSAGES/enc.po",
+	"usr/lib/python3.11/encodings/sub/__init__.py",
+	"usr/lib/python3.11/encodings/sub/templates/x.html",
 	"usr/lib/python3.11/email/__init__.py",
 	"usr/lib/python3.11/email/mime/__init__.py",
 	"usr/lib/python3.11/email/mime/text.py",
@@ -125,12 +130,19 @@ TEST(siblings_zoneinfo_python_node)
 		CHECK(kept(idx, "/usr/share/zoneinfo/Asia/Tokyo", true));
 		CHECK(kept(idx, "/usr/share/zoneinfo/tzdata.zi", true));
 		CHECK(kept(idx, "/opt/tz/zoneinfo/America/New_York", true));
-		/* A loaded Python package's modules (not their bytecode); not its data, not unentered subpackages,
+		/* A loaded Python package's modules (not their bytecode); not its documentation, not unentered subpackages,
 		 * not unloaded packages, top-level modules or native extensions. */
 		CHECK(kept(idx, "/usr/lib/python3.11/encodings/cp1252.py", true));
 		CHECK(kept(idx, "/usr/lib/python3.11/encodings/utf_8.py", true));
 		CHECK(!kept(idx, "/usr/lib/python3.11/encodings/__pycache__/cp1252.cpython-311.pyc", false));
 		CHECK(!kept(idx, "/usr/lib/python3.11/encodings/README.txt", false));
+		/* Its data, in subdirectories too (templates, resources), not gettext's source catalogs, not
+		 * the data of a subpackage never entered. */
+		CHECK(kept(idx, "/usr/lib/python3.11/encodings/aliases.dat", true));
+		CHECK(kept(idx, "/usr/lib/python3.11/encodings/templates/forms/text.html", true));
+		CHECK(!kept(idx, "/usr/lib/python3.11/encodings/locale/fr/LC_MESSAGES/enc.po", false));
+		CHECK(!kept(idx, "/usr/lib/python3.11/encodings/sub/templates/x.html", false));
+		CHECK(!kept(idx, "/usr/lib/python3.11/encodings/sub/__init__.py", false));
 		CHECK(!kept(idx, "/usr/lib/python3.11/email/mime/text.py", false));
 		CHECK(!kept(idx, "/usr/lib/python3.11/unused/mod.py", false));
 		CHECK(!kept(idx, "/usr/lib/python3.11/lazy.py", false));
@@ -335,5 +347,65 @@ TEST(siblings_node_dependencies)
 	CHECK(!kept_as(idx, "/app/node_modules/jest/index.js", KEEP_PKGDEP));
 	CHECK(!kept_as(idx, "/app/node_modules/unrelated/index.js", KEEP_PKGDEP));
 	CHECK(!kept_as(idx, "/evil/index.js", KEEP_PKGDEP));
+	release(ks, idx, img, p);
+}
+
+/* Locale trees: a catalog or per-language module used in one language (minifier/langtree.c). */
+static const char *const lang_tree[][2] = {
+	{ "usr/share/locale/de/LC_MESSAGES/app.mo", "" },
+	{ "usr/share/locale/fr/LC_MESSAGES/app.mo", "" },
+	{ "usr/share/locale/fr/LC_MESSAGES/other.mo", "" },
+	{ "usr/share/locale/pt_BR/LC_MESSAGES/app.mo", "" },
+	{ "usr/share/locale/locale.alias", "" },
+	{ "usr/lib/python3/django/conf/locale/__init__.py", "" },
+	{ "usr/lib/python3/django/conf/locale/de/__init__.py", "" },
+	{ "usr/lib/python3/django/conf/locale/de/formats.py", "" },
+	{ "usr/lib/python3/django/conf/locale/de/LC_MESSAGES/django.mo", "" },
+	{ "usr/lib/python3/django/conf/locale/de/LC_MESSAGES/django.po", "" },
+	{ "usr/lib/python3/django/conf/locale/fr/__init__.py", "" },
+	{ "usr/lib/python3/django/conf/locale/fr/formats.py", "from django.conf.locale.de import formats\n" },
+	{ "usr/lib/python3/django/conf/locale/fr/extra.py", "" },
+	{ "usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/django.mo", "" },
+	{ "usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/django.po", "" },
+	{ "usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/djangojs.mo", "" },
+	{ "srv/notlocale/de/formats.py", "" },
+	{ "srv/notlocale/fr/formats.py", "" },
+	{ "usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES", "" },
+	{ "usr/lib/locale/C.utf8/LC_CTYPE", "" },
+	{ "usr/lib/locale/de_DE.utf8/LC_MESSAGES/SYS_LC_MESSAGES", "" },
+	{ "usr/lib/locale/de_DE.utf8/LC_CTYPE", "" },
+	{ NULL, NULL },
+};
+
+TEST(siblings_language_trees)
+{
+	const char *dir = unit_tmpdir();
+	CHECK_INT(build_tree_image(dir, lang_tree), 0);
+	struct profile *p = profile_new();
+	profile_add_file(p, "/usr/share/locale/de/LC_MESSAGES/app.mo", PROFILE_OPEN, true);
+	profile_add_file(p, "/usr/lib/python3/django/conf/locale/de/LC_MESSAGES/django.mo", PROFILE_OPEN, true);
+	profile_add_file(p, "/usr/lib/python3/django/conf/locale/de/formats.py", PROFILE_OPEN, true);
+	profile_add_file(p, "/srv/notlocale/de/formats.py", PROFILE_OPEN, true);
+	profile_add_file(p, "/usr/lib/locale/C.utf8/LC_CTYPE", PROFILE_OPEN, true);
+	struct image *img = NULL;
+	struct keep_set *ks = NULL;
+	struct layer_index *idx = run_with_contents(dir, p, &img, &ks);
+	if (!idx)
+		return;
+	/* The same catalog in every language of the tree; not other domains, not source catalogs. */
+	CHECK(kept_as(idx, "/usr/share/locale/fr/LC_MESSAGES/app.mo", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/share/locale/pt_BR/LC_MESSAGES/app.mo", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/share/locale/fr/LC_MESSAGES/other.mo", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/share/locale/locale.alias", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/django.mo", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/djangojs.mo", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/python3/django/conf/locale/fr/LC_MESSAGES/django.po", KEEP_SIBLING));
+	/* A per-language Python module in every language, with what it imports; not the language's
+	 * other modules. */
+	CHECK(kept_as(idx, "/usr/lib/python3/django/conf/locale/fr/formats.py", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/python3/django/conf/locale/fr/extra.py", KEEP_SIBLING));
+	/* Not a locale tree (no LC_MESSAGES); compiled locales are not catalogs. */
+	CHECK(!kept_as(idx, "/srv/notlocale/fr/formats.py", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/locale/de_DE.utf8/LC_CTYPE", KEEP_SIBLING));
 	release(ks, idx, img, p);
 }

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+python3 manage.py migrate --noinput
+exec "$@"
