@@ -236,15 +236,42 @@ static void on_import(unsigned level, const char *module, bool optional, void *d
 		resolve_below(pi, pi->roots.v[i], module);
 }
 
+/* Standard modules that CPython's own C code imports by name on first use, so no Python source names
+ * them: a run that never called time.strptime() or datetime.strptime() never imported _strptime, and
+ * the slim image's first date parsing failed with "No module named '_strptime'" (Django's admin saving
+ * a date). Checked with `python3 -X importtime`. */
+static const struct {
+	const char *module, *why;
+} interpreter_imports[] = {
+	{ "_strptime", "the interpreter (time.strptime and datetime.strptime import it on first use)" },
+};
+
+/* Keeps the interpreter's own lazy imports in the standard library directories (lib/pythonX.Y) on the
+ * traced sys.path. */
+static void keep_interpreter_imports(struct pyimports *pi)
+{
+	size_t n_roots = pi->roots.n;
+	for (size_t i = 0; i < n_roots; i++) {
+		const char *base = path_basename(pi->roots.v[i]);
+		if (strncmp(base, "python", 6) || base[6] < '0' || base[6] > '9')
+			continue;
+		for (size_t k = 0; k < sizeof(interpreter_imports) / sizeof(interpreter_imports[0]); k++) {
+			pi->importer = interpreter_imports[k].why;
+			resolve_below(pi, pi->roots.v[i], interpreter_imports[k].module);
+		}
+	}
+}
+
 void keep_python_imports(struct keep_set *ks, struct strvec *modules)
 {
-	if (!ks->content || !ks->profile || !modules->n)
+	if (!ks->content || !ks->profile)
 		return;
 	struct pyimports pi = { .ks = ks, .roots = STRVEC_INIT, .queue = STRVEC_INIT, .queued = STRSET_INIT };
 	for (size_t i = 0; i < modules->n; i++)
 		if (strset_add(&pi.queued, modules->v[i]))
 			strvec_push(&pi.queue, modules->v[i]);
 	find_roots(&pi);
+	keep_interpreter_imports(&pi);
 	for (size_t i = 0; i < pi.queue.n; i++) {
 		struct content_map m = { 0 };
 		struct pare_error err = { 0 };

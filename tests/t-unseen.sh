@@ -44,7 +44,9 @@
 #           the admin's login page and static files. Probed with the crawl from /, /api/notes/ and
 #           /admin/login/ only; checked also with a form POST (valid and invalid: the widgets'
 #           templates), other Accept-Languages and a view in French (every language's catalogs),
-#           /api/stats/ (lazy imports) and a failed admin login with the CSRF cookie and token.
+#           /api/stats/ (lazy imports), a failed admin login with the CSRF cookie and token, and a
+#           staff session (the superuser the entrypoint creates): admin index, change list, change
+#           form, JavaScript catalog, a change saved (a date parsed: _strptime), logout.
 #   mosquitto Debian's mosquitto broker from its own config (password file, ACL, persistence, a
 #           VOLUME), dropping root for its user; probed with mosquitto_pub/mosquitto_sub inside the
 #           container (--exec), checked from the host with the mosquitto clients: QoS 0/1/2 round

@@ -188,6 +188,9 @@ static const char *const py_tree[][2] = {
 	{ "usr/lib/python3.11/encodings/cp1252.py",
 	  "from . import utf_8\nif TYPE_CHECKING:\n    import typing_only\ndef f():\n    import lazy_in_function\n" },
 	{ "usr/lib/python3.11/codecs.py", "import builtins\n" },
+	{ "usr/lib/python3.11/_strptime.py", "import calendar\n" },
+	{ "usr/lib/python3.11/calendar.py", "" },
+	{ "srv/other/_strptime.py", "" },
 	{ "usr/lib/python3.11/typing_only.py", "" },
 	{ "usr/lib/python3.11/lazy_in_function.py", "" },
 	{ "usr/lib/python3.11/csv.py", "import re, _csv\nfrom io import StringIO\n" },
@@ -295,6 +298,11 @@ TEST(siblings_python_imports)
 	CHECK(!kept_as(idx, "/usr/lib/python3.11/json/tool.py", KEEP_PYIMPORT));
 	CHECK(kept_as(idx, "/app/pkg/models.py", KEEP_SIBLING));
 	CHECK(!kept_as(idx, "/srv/other/csv.py", KEEP_PYIMPORT));
+	/* What the interpreter's C code imports on first use (datetime.strptime), with its imports; only
+	 * in the standard library directory. */
+	CHECK(kept_as(idx, "/usr/lib/python3.11/_strptime.py", KEEP_PYIMPORT));
+	CHECK(kept_as(idx, "/usr/lib/python3.11/calendar.py", KEEP_PYIMPORT));
+	CHECK(!kept_as(idx, "/srv/other/_strptime.py", KEEP_PYIMPORT));
 	release(ks, idx, img, p);
 }
 

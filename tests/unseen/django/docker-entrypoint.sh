@@ -1,4 +1,5 @@
 #!/bin/sh
 set -e
 python3 manage.py migrate --noinput
+python3 manage.py createsuperuser --noinput
 exec "$@"
