@@ -5,7 +5,8 @@
  *   - the modules of a Python package whose __init__.py was loaded (encodings.* by codec name,
  *     email.mime.*, submodules imported inside functions): its own .py files;
  *   - the JavaScript and JSON files of a Node package under node_modules that was loaded (packages
- *     require their own files lazily: iconv-lite's encodings on the first decoded body).
+ *     require their own files lazily: iconv-lite's encodings on the first decoded body);
+ *   - character set converters (gconv, Ruby's enc/, Perl's Encode) once one was loaded by name.
  * Only source and data of the set itself: no subpackages that were never entered (they are handled
  * when they are), no nested node_modules. What the kept Python modules import comes with them
  * (pyimports.c). */
@@ -96,6 +97,45 @@ static void keep_python_data(struct keep_set *ks, const char *dir, const char *i
 			strvec_push(kept, c->path);
 		}
 	}
+}
+
+static bool basename_is(const char *path, const char *name)
+{
+	return !strcmp(path_basename(path), name);
+}
+
+/* Character set converters are loaded by name (iconv_open, Ruby's String#encode, Perl's
+ * Encode::decode), the name often coming from data (a client's charset). Once a program loaded one
+ * beyond those its runtime loads at start-up, every converter of that set is kept: glibc's gconv
+ * modules (the directory with its configuration), Ruby's enc/ with enc/trans/ (not for encdb.so and
+ * transdb.so alone), Perl's Encode tables (lib/Encode/ and lib/auto/Encode/; not for Encode.so). */
+static void keep_converters(struct keep_set *ks, const struct profile_file *f, struct strset *done)
+{
+	if (!(f->kinds & PROFILE_OPEN) || !has_suffix(f->path, ".so"))
+		return;
+	const char *base = path_basename(f->path);
+	cleanup_free char *dir = path_dirname(f->path);
+	cleanup_free char *up = path_dirname(dir);
+	cleanup_free char *up2 = path_dirname(up);
+	struct strvec sets = STRVEC_INIT;
+	if (basename_is(dir, "gconv")) {
+		strvec_push(&sets, dir);
+	} else if (strstr(f->path, "/ruby/") && strcmp(base, "encdb.so") && strcmp(base, "transdb.so") &&
+		   (basename_is(dir, "enc") || (basename_is(dir, "trans") && basename_is(up, "enc")))) {
+		strvec_push(&sets, basename_is(dir, "enc") ? dir : up);
+	} else if (basename_is(up, "Encode") && basename_is(up2, "auto")) {
+		cleanup_free char *lib = path_dirname(up2);
+		strvec_push(&sets, up);
+		strvec_pushf(&sets, "%s/Encode", strcmp(lib, "/") ? lib : "");
+	}
+	for (size_t i = 0; i < sets.n; i++) {
+		const struct fs_entry *e = layer_index_lookup(ks->idx, sets.v[i]);
+		if (!e || !S_ISDIR(e->mode) || !strset_add(done, sets.v[i]))
+			continue;
+		cleanup_free char *why = xasprintf("character set converters (%s was loaded)", f->path);
+		keep_path_ex(ks, sets.v[i], KEEP_F_SUBTREE, KEEP_SIBLING, why, NULL, NULL);
+	}
+	strvec_release(&sets);
 }
 
 /* Python: D/__init__.py used -> the .py files of D and its data (templates, message catalogs, static
@@ -197,6 +237,7 @@ void keep_siblings(struct keep_set *ks)
 		keep_zoneinfo(ks, f, localtime, &done);
 		if (!regular(ks, f->path))
 			continue;
+		keep_converters(ks, f, &done);
 		if (!strcmp(path_basename(f->path), "__init__.py")) {
 			keep_python_package(ks, f->path, &done, &modules);
 			continue;

@@ -8,7 +8,8 @@
 #           (NSS), subprocess (sh, tr, date), sqlite3/bz2/lzma/unicodedata
 #   php     `php -S` built-in server: Debian's system timezone database, hash, require of a lib file
 #   perl    HTTP::Daemon through `#!/usr/bin/env perl`, lazily required JSON::PP, Digest::SHA, POSIX
-#           with TZ, Encode
+#           with TZ, Encode; checked also with Shift JIS, which no probe decodes (Encode::JP, loaded
+#           by name: the character set converters rule)
 #   apache  apache2ctl -D FOREGROUND (envvars, modules, mime types), a crawled static site, 301/404/403
 #   java    openjdk-17-jre-headless, com.sun.net.httpserver: CDS archive, lib/modules, tzdb.dat with
 #           TZ, cacerts via /etc/ssl/certs/java, CLDR locale data, java.xml, gzip

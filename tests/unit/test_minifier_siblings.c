@@ -417,3 +417,74 @@ TEST(siblings_language_trees)
 	CHECK(!kept_as(idx, "/usr/lib/locale/de_DE.utf8/LC_CTYPE", KEEP_SIBLING));
 	release(ks, idx, img, p);
 }
+
+/* Character set converters (keep_converters). */
+static const char *const conv_tree[][2] = {
+	{ "usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", "" },
+	{ "usr/lib/x86_64-linux-gnu/gconv/gconv-modules.d/gconv-modules-extra.conf", "" },
+	{ "usr/lib/x86_64-linux-gnu/gconv/ISO8859-1.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/gconv/SJIS.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/encdb.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/utf_16le.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/shift_jis.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/trans/transdb.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/trans/japanese_sjis.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/perl/5.36.0/Encode.pm", "" },
+	{ "usr/lib/x86_64-linux-gnu/perl/5.36.0/Encode/JP.pm", "" },
+	{ "usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/Encode.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/Unicode/Unicode.so", "" },
+	{ "usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/JP/JP.so", "" },
+	{ NULL, NULL },
+};
+
+static struct layer_index *run_opened(const char *dir, const char *const *opened, struct image **img,
+				      struct keep_set **ks, struct profile **p)
+{
+	*p = profile_new();
+	for (size_t i = 0; opened[i]; i++)
+		profile_add_file(*p, opened[i], PROFILE_OPEN | PROFILE_STAT, true);
+	return run_with_contents(dir, *p, img, ks);
+}
+
+TEST(siblings_charset_converters)
+{
+	const char *dir = unit_tmpdir();
+	CHECK_INT(build_tree_image(dir, conv_tree), 0);
+	/* What runtimes load at start: the gconv cache, Ruby's databases, Perl's Encode.so. */
+	static const char *const start[] = {
+		"/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache",
+		"/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/encdb.so",
+		"/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/trans/transdb.so",
+		"/usr/lib/x86_64-linux-gnu/perl/5.36.0/Encode.pm",
+		"/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/Encode.so",
+		NULL,
+	};
+	struct image *img = NULL;
+	struct keep_set *ks = NULL;
+	struct profile *p = NULL;
+	struct layer_index *idx = run_opened(dir, start, &img, &ks, &p);
+	if (!idx)
+		return;
+	CHECK(!kept_as(idx, "/usr/lib/x86_64-linux-gnu/gconv/SJIS.so", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/shift_jis.so", KEEP_SIBLING));
+	CHECK(!kept_as(idx, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/JP/JP.so", KEEP_SIBLING));
+	release(ks, idx, img, p);
+
+	/* One converter loaded by name: the whole set. */
+	static const char *const used[] = {
+		"/usr/lib/x86_64-linux-gnu/gconv/ISO8859-1.so",
+		"/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/utf_16le.so",
+		"/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/Unicode/Unicode.so",
+		NULL,
+	};
+	idx = run_opened(dir, used, &img, &ks, &p);
+	if (!idx)
+		return;
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/gconv/SJIS.so", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.d/gconv-modules-extra.conf", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/shift_jis.so", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/ruby/3.1.0/enc/trans/japanese_sjis.so", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Encode/JP/JP.so", KEEP_SIBLING));
+	CHECK(kept_as(idx, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/Encode/JP.pm", KEEP_SIBLING));
+	release(ks, idx, img, p);
+}

@@ -11,6 +11,7 @@ while (my $c = $d->accept) {
     elsif ($p eq '/digest') { require Digest::SHA; require MIME::Base64; $body = Digest::SHA::sha256_hex("pare") . " " . MIME::Base64::encode_base64("hi", ""); }
     elsif ($p eq '/time') { require POSIX; $ENV{TZ} = 'Asia/Kolkata'; POSIX::tzset(); $body = POSIX::strftime("%Y-%m-%d %H:%M %Z", localtime(1720000000)); }
     elsif ($p eq '/enc') { require Encode; $body = length(Encode::encode('UTF-16LE', "abc")) . " " . Encode::decode('iso-8859-1', "\xe9") ; utf8::encode($body); }
+    elsif ($p eq '/dec') { require Encode; my $cs = $r->uri->query // 'utf-8'; my $e = Encode::find_encoding($cs); $body = $e ? $e->decode("\x8a\xbf\x8e\x9a") : "unknown $cs"; utf8::encode($body); }
     else { $c->send_error(RC_NOT_FOUND); next; }
     my $res = HTTP::Response->new(200); $res->content($body); $c->send_response($res);
   }
