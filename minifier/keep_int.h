@@ -62,6 +62,13 @@ void keep_siblings(struct keep_set *ks);
 /* langtree.c: a message catalog (or per-language Python module) used in one language of a locale
  * tree, kept in every language of that tree; the .py files kept are added to modules. */
 void keep_language_siblings(struct keep_set *ks, struct strvec *modules);
+/* langsets.c: a file used directly in a directory named for a language (D/L/NAME) whose D holds
+ * NAME in other language directories too (MariaDB's errmsg.sys), or a data file opened next to such
+ * a set: keeps NAME in each. done holds the "D\nNAME" sets (and "D\n") already handled. */
+void keep_language_variants(struct keep_set *ks, const struct profile_file *f, struct strset *done);
+/* langsets.c: NAME is an ISO 639-1 code or an English language name, optionally followed by
+ * _TERRITORY, -VARIANT, @SCRIPT or .CODESET. */
+bool keep_is_language_name(const char *name);
 /* pyimports.c: keeps what the Python modules listed (index paths of .py files just kept) import at
  * module level, and what those import, transitively. Needs the profile and the contents. */
 void keep_python_imports(struct keep_set *ks, struct strvec *modules);

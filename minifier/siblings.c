@@ -6,7 +6,8 @@
  *     email.mime.*, submodules imported inside functions): its own .py files;
  *   - the JavaScript and JSON files of a Node package under node_modules that was loaded (packages
  *     require their own files lazily: iconv-lite's encodings on the first decoded body);
- *   - character set converters (gconv, Ruby's enc/, Perl's Encode) once one was loaded by name.
+ *   - character set converters (gconv, Ruby's enc/, Perl's Encode) once one was loaded by name;
+ *   - the same file in the other language directories of a language set (langsets.c).
  * Only source and data of the set itself: no subpackages that were never entered (they are handled
  * when they are), no nested node_modules. What the kept Python modules import comes with them
  * (pyimports.c). */
@@ -238,6 +239,7 @@ void keep_siblings(struct keep_set *ks)
 		if (!regular(ks, f->path))
 			continue;
 		keep_converters(ks, f, &done);
+		keep_language_variants(ks, f, &done);
 		if (!strcmp(path_basename(f->path), "__init__.py")) {
 			keep_python_package(ks, f->path, &done, &modules);
 			continue;
