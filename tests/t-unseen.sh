@@ -52,6 +52,18 @@
 #           VOLUME), dropping root for its user; probed with mosquitto_pub/mosquitto_sub inside the
 #           container (--exec), checked from the host with the mosquitto clients: QoS 0/1/2 round
 #           trips, a retained message, $SYS, a wrong password, a publish the ACL drops.
+#   mariadb MariaDB 10.11 behind an official-style docker-entrypoint.sh (gosu to mysql; on the first
+#           start mariadb-install-db, a temporary socket-only server, time zone tables loaded with
+#           mariadb-tzinfo-to-sql, users created; then mariadbd in the foreground); --exec probes
+#           with the mariadb client in the container (TCP ready, a few queries). Checked with the host's mariadb client: utf8mb4 text,
+#           collations (unicode, german2, 520), JSON functions and JSON_TABLE, a stored procedure,
+#           dates with lc_time_names and named time zones, Aria/MyISAM tables, error messages in
+#           English, German and French (lc_messages), SHOW VARIABLES of the charset and message dirs.
+#   sshd    openssh-server's `sshd -D -e` behind an entrypoint that generates the host keys and
+#           makes /run/sshd; PAM, a user with an authorized key, the sftp subsystem. Probed with
+#           --exec: ssh and sftp to 127.0.0.1 with a key made in the container. Checked with the
+#           host's ssh, sftp and scp (key auth, a pipeline of the probed tools, exit status, a root
+#           login refused).
 # The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
 # $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
 # the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
@@ -61,7 +73,7 @@ if [ "${PARE_CHECK_ALL:-}" != 1 ]; then
 	echo "# longer suite: runs with make check-all"
 	exit 0
 fi
-for tool in docker skopeo umoci mmdebstrap curl mosquitto_pub mosquitto_sub; do
+for tool in docker skopeo umoci mmdebstrap curl mosquitto_pub mosquitto_sub mariadb ssh sftp scp; do
 	command -v $tool >/dev/null || { not_ok "tool $tool present (run make deps)"; t_done; }
 done
 need_dockerd || { not_ok "dockerd answers"; t_done; }
@@ -77,7 +89,7 @@ export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
 if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
 	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
 else
-	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto)
+	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto mariadb sshd)
 fi
 N=paretest-unseen-$$
 
