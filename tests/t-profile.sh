@@ -133,6 +133,46 @@ else
 	skip "rootless pare profile" "unprivileged user namespaces are disabled on this kernel"
 fi
 
+# A process that chrooted: its absolute paths, absolute symlink targets and ".." are resolved inside
+# its root, as the kernel does (haproxy's `chroot`, chroot(8), privilege-separated daemons). The
+# image has a decoy of every jailed file at the same path outside the jail.
+J="$T/jail"
+mkdir -p "$J/bin" "$J/srv" "$J/jail/bin" "$J/jail/srv" "$J/jail/lib"
+for d in "$J" "$J/jail"; do
+	cp /bin/busybox "$d/bin/busybox"
+	ln -s busybox "$d/bin/sh"
+	echo "data of $d" >"$d/srv/data.txt"
+	echo "other of $d" >"$d/srv/other.txt"
+done
+ln -s /srv/other.txt "$J/jail/lib/abs-link" # absolute: /jail/srv/other.txt inside the jail
+echo '#!/bin/sh
+busybox cat /srv/data.txt' >"$J/jail/bin/show"
+chmod 755 "$J/jail/bin/show"
+python3 "$ROOT/tests/mkimage.py" --format oci-archive --layer "$J" --config \
+	'{"Entrypoint":["/bin/busybox","chroot","/jail","/bin/sh","-c","/bin/show; busybox cat /lib/abs-link; cd /srv && busybox cat ../../../srv/data.txt && busybox ls /no-such"]}' \
+	"$T/jail.tar" >/dev/null
+for fan in "" --no-fanotify; do
+	"$PARE" profile $fan -o "$T/jail.json" "$T/jail.tar" >"$T/jail.out" 2>&1
+	python3 - "$T/jail.json" >"$T/check.log" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+files = {f["path"]: f["kinds"] for f in d["files"] if f["exists"]}
+links = {l["path"]: l["target"] for l in d["symlinks"]}
+for path, kind in [("/jail/bin/show", "exec"), ("/jail/bin/busybox", "exec"), ("/jail/srv/data.txt", "open"),
+                   ("/jail/srv/other.txt", "open"), ("/jail/srv", "chdir")]:
+    assert kind in files.get(path, []), (path, kind, files.get(path))
+assert links.get("/jail/bin/sh") == "busybox", links
+assert links.get("/jail/lib/abs-link") == "/srv/other.txt", links
+for path in ("/srv/data.txt", "/srv/other.txt", "/bin/sh"):
+    assert path not in files and path not in links, ("outside the jail", path)
+assert "/jail/no-such" in d["missing"] and "/no-such" not in d["missing"], d["missing"]
+PY
+	rc=$?
+	[ "$(grep -c "data of $J/jail" "$T/jail.out")" = 2 ] || rc=1
+	[ $rc = 0 ] && ok "chroot${fan:+ $fan}: paths resolved inside the process's root" ||
+		not_ok "chroot${fan:+ $fan}: paths resolved inside the process's root" "$(cat "$T/check.log" "$T/jail.out")"
+done
+
 # No open escapes through io_uring while tracing.
 "$PARE" profile -o "$T/p3.json" "$T/img.tar" --io-uring >"$T/uring.out" 2>&1
 assert_eq "io_uring_setup fails with ENOSYS under the tracer" "$(cat "$T/uring.out")" "io_uring_setup: Function not implemented"

@@ -96,23 +96,25 @@ static char *base_dir(struct tracer *t, struct tracee *te, const struct sc_path 
 	return tracee_fd_path(t, te->tid, arg_fd(args[sp->dirfd]));
 }
 
-/* Record a path now, or after the tracee was resumed (lookups that cannot race with the call itself:
- * the resolution then runs while the tracee does). */
-static void record_or_defer(struct tracer *t, const char *abs, bool follow, const struct operand *op, bool defer,
-			    char **resolved)
+/* Record a path (absolute inside root) now, or after the tracee was resumed (lookups that cannot race
+ * with the call itself: the resolution then runs while the tracee does). */
+static void record_or_defer(struct tracer *t, const char *root, const char *abs, bool follow, const struct operand *op,
+			    bool defer, char **resolved)
 {
 	if (!defer || op->creates || resolved) {
-		record_path(t, abs, follow, op->kind, op->creates, resolved);
+		record_path(t, root, abs, follow, op->kind, op->creates, resolved);
 		return;
 	}
 	t->deferred = xgrow(t->deferred, &t->deferred_cap, t->n_deferred + 1, sizeof(*t->deferred));
-	t->deferred[t->n_deferred++] = (struct deferred){ xstrdup(abs), follow, op->kind };
+	t->deferred[t->n_deferred++] = (struct deferred){ xstrdup(root), xstrdup(abs), follow, op->kind };
 }
 
 void decode_flush_deferred(struct tracer *t)
 {
 	for (size_t i = 0; i < t->n_deferred; i++) {
-		record_path(t, t->deferred[i].abs, t->deferred[i].follow, t->deferred[i].kind, false, NULL);
+		record_path(t, t->deferred[i].root, t->deferred[i].abs, t->deferred[i].follow, t->deferred[i].kind, false,
+			    NULL);
+		free(t->deferred[i].root);
 		free(t->deferred[i].abs);
 	}
 	t->n_deferred = 0;
@@ -142,19 +144,26 @@ static void do_operand(struct tracer *t, struct tracee *te, const struct tracer_
 	if (op->fd_only) {
 		cleanup_free char *p = tracee_fd_path(t, te->tid, arg_fd(args[sp->dirfd]));
 		if (p)
-			record_or_defer(t, p, false, op, defer, resolved);
+			record_or_defer(t, "/", p, false, op, defer, resolved);
 		return;
 	}
+	/* An absolute path starts at the tracee's root; a relative one at an image path, resolved inside
+	 * the root when it lies below it (outside: a chroot without chdir, as the kernel allows). */
+	const char *root = tracee_root(t, te);
 	cleanup_free char *abs = NULL;
 	if (path[0] != '/') {
 		cleanup_free char *base = base_dir(t, te, sp, args);
 		if (!base)
 			return;
 		abs = xasprintf("%s/%s", base, path);
+		if (!jail_rebase(root, &abs))
+			root = "/";
 	}
-	record_or_defer(t, abs ? abs : path, !op->nofollow, op, defer, resolved);
-	if ((row->flags & SC_EXEC) && !te->exec_path)
+	record_or_defer(t, root, abs ? abs : path, !op->nofollow, op, defer, resolved);
+	if ((row->flags & SC_EXEC) && !te->exec_path) {
 		te->exec_path = xstrdup(abs ? abs : path);
+		te->exec_root = xstrdup(root);
+	}
 }
 
 bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si)
@@ -174,7 +183,8 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 	}
 	if (row->flags & SC_EXEC) {
 		free(te->exec_path);
-		te->exec_path = NULL;
+		free(te->exec_root);
+		te->exec_path = te->exec_root = NULL;
 	}
 	char *resolved = NULL;
 	bool defer = !(row->flags & (SC_MUTATES | SC_RESULT | SC_EXEC));
@@ -191,6 +201,7 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 	}
 	if (row->flags & SC_MUTATES) {
 		resolver_invalidate(&t->res);
+		jail_invalidate_all(t);
 		strmap_clear(&t->recorded, NULL);
 		t->cwd_gen++;
 	}

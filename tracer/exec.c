@@ -128,23 +128,26 @@ void exec_record(struct tracer *t, struct tracee *te)
 	cleanup_strv char **argv = read_cmdline(te->tid);
 	profile_add_process(t->profile, ns_pid(te->tid), exe, argv);
 	if (exe)
-		record_path(t, exe, false, PROFILE_EXEC, false, NULL);
+		record_path(t, "/", exe, false, PROFILE_EXEC, false, NULL);
 
-	/* #! chain from the file the exec named to the binary that runs. */
+	/* #! chain from the file the exec named to the binary that runs; the kernel reads the #! and ELF
+	 * interpreters' paths inside the process's root. */
+	const char *root = tracee_root(t, te);
 	cleanup_free char *file = NULL;
 	if (te->exec_path)
-		record_path(t, te->exec_path, true, PROFILE_EXEC, false, &file);
+		record_path(t, te->exec_root, te->exec_path, true, PROFILE_EXEC, false, &file);
 	for (int depth = 0; file && exe && strcmp(file, exe) != 0 && depth < MAX_SHEBANG_DEPTH; depth++) {
 		cleanup_free char *interp = shebang_interpreter(t, file);
 		free(file);
 		file = NULL;
 		if (interp)
-			record_path(t, interp, true, PROFILE_EXEC, false, &file);
+			record_path(t, root, interp, true, PROFILE_EXEC, false, &file);
 	}
 	/* The ELF interpreter the kernel loaded. */
 	cleanup_free char *interp = exe ? elf_interpreter(t, exe) : NULL;
 	if (interp)
-		record_path(t, interp, true, PROFILE_EXEC, false, NULL);
+		record_path(t, root, interp, true, PROFILE_EXEC, false, NULL);
 	free(te->exec_path);
-	te->exec_path = NULL;
+	free(te->exec_root);
+	te->exec_path = te->exec_root = NULL;
 }

@@ -172,6 +172,8 @@ static void on_exec(struct tracer *t, struct tracee *te)
 		if (old) {
 			free(te->exec_path);
 			te->exec_path = steal_pointer(&old->exec_path);
+			free(te->exec_root);
+			te->exec_root = steal_pointer(&old->exec_root);
 			free(te->exit_path);
 			te->exit_path = steal_pointer(&old->exit_path);
 			te->want_exit = old->want_exit;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/xalloc.h"
@@ -17,22 +18,34 @@ void record_link(void *data, const char *path, const char *target, uint64_t mnt)
 	profile_add_symlink(t->profile, path, target);
 }
 
-void record_path(struct tracer *t, const char *abs, bool follow, unsigned kind, bool creates, char **resolved)
+void record_path(struct tracer *t, const char *root, const char *abs, bool follow, unsigned kind, bool creates,
+		 char **resolved)
 {
 	if (!t->res_ready)
 		return;
 	t->profile->stats.paths++;
+	if (!root)
+		root = "/";
 	struct strmap_slot *seen = NULL;
 	if (!resolved && !creates) {
-		char key[PATH_MAX + 8];
-		snprintf(key, sizeof(key), "%d%s", follow, abs);
+		char key[2 * PATH_MAX + 8];
+		snprintf(key, sizeof(key), "%d%s\n%s", follow, abs, strcmp(root, "/") ? root : "");
 		seen = strmap_insert(&t->recorded, key, NULL);
 		if (((uintptr_t)seen->value & kind) == kind)
 			return;
 		seen->value = (void *)((uintptr_t)seen->value | kind);
 	}
 	struct res_result r;
-	resolver_lookup(&t->res, abs, follow, &r);
+	struct jail *j = strcmp(root, "/") ? jail_find(t, root) : NULL;
+	if (j) {
+		resolver_lookup(&j->res, abs, follow, &r);
+		char *image = jail_image_path(root, r.path);
+		free(r.path);
+		r.path = image;
+	} else {
+		cleanup_free char *image = jail_image_path(root, abs); /* a jail that could not be opened */
+		resolver_lookup(&t->res, image, follow, &r);
+	}
 	if (t->opts.image_only && r.mnt != t->res.root_mnt) {
 		t->profile->stats.outside_image++;
 	} else if (r.state == RES_EXISTS) {

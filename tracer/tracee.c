@@ -44,7 +44,9 @@ static void tracee_clear(struct tracee *te)
 {
 	free(te->exit_path);
 	free(te->cwd);
+	free(te->root);
 	free(te->exec_path);
+	free(te->exec_root);
 }
 
 /* Removal with backward-shift deletion, so probing stays correct. */

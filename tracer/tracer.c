@@ -63,10 +63,13 @@ void tracer_free(struct tracer *t)
 		close(t->loadavg_fd);
 	if (t->res_ready)
 		resolver_release(&t->res);
+	jail_release_all(t);
 	tracee_table_release(&t->tracees);
 	strmap_release(&t->recorded, NULL);
-	for (size_t i = 0; i < t->n_deferred; i++)
+	for (size_t i = 0; i < t->n_deferred; i++) {
+		free(t->deferred[i].root);
 		free(t->deferred[i].abs);
+	}
 	free(t->deferred);
 	profile_free(t->profile);
 	free(t->seen);

@@ -25,8 +25,12 @@ struct tracee {
 	/* Working directory, cached until a chdir anywhere (tracer.cwd_gen). */
 	char *cwd;
 	unsigned cwd_gen;
-	/* The file an execve in flight is executing (image path), for the exec record. */
+	/* Root directory (image path, "/" unless it chrooted), cached like cwd (tracer/jail.c). */
+	char *root;
+	unsigned root_gen;
+	/* The file an execve in flight is executing, as named inside exec_root, for the exec record. */
 	char *exec_path;
+	char *exec_root;
 };
 
 struct tracee_table {
@@ -35,12 +39,22 @@ struct tracee_table {
 };
 
 struct fan; /* tracer/fanotify.c */
+struct tracer;
+
+/* A directory that traced processes chrooted into, with lookups confined to it (tracer/jail.c). */
+struct jail {
+	struct tracer *t;
+	char *root;          /* its image path (never "/") */
+	struct resolver res; /* opened on /proc/TID/root of a process inside; paths relative to root */
+};
 
 struct tracer {
 	struct tracer_options opts;
 	struct profile *profile;
 	struct resolver res;
 	bool res_ready;
+	struct jail **jails;
+	size_t n_jails;
 	pid_t self;
 	pid_t main_pid;
 	int main_status;
@@ -56,6 +70,7 @@ struct tracer {
 	struct strmap recorded;
 	/* Lookups decoded at the current stop, resolved once the tracee runs again. */
 	struct deferred {
+		char *root;
 		char *abs;
 		bool follow;
 		unsigned kind;
@@ -90,12 +105,23 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 void decode_flush_deferred(struct tracer *t);
 void decode_syscall_exit(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
 /* record.c: resolving and recording one path. */
-/* resolved (may be NULL) receives the image path the lookup reached. */
-void record_path(struct tracer *t, const char *abs, bool follow, unsigned kind, bool creates, char **resolved);
+/* abs is absolute inside root (an image path: "/" for the container's root, or a jail's); resolved
+ * (may be NULL) receives the image path the lookup reached. */
+void record_path(struct tracer *t, const char *root, const char *abs, bool follow, unsigned kind, bool creates,
+		 char **resolved);
 void record_link(void *data, const char *path, const char *target, uint64_t mnt);
 char *tracee_cwd(struct tracer *t, struct tracee *te);
 char *tracee_fd_path(struct tracer *t, pid_t tid, int fd);
 int tracer_ensure_root(struct tracer *t, pid_t tid);
+/* jail.c: the tracee's root as an image path ("/" unless it chrooted; its jail is opened then). */
+const char *tracee_root(struct tracer *t, struct tracee *te);
+struct jail *jail_find(struct tracer *t, const char *root);
+/* A path inside root as an image path. New string. */
+char *jail_image_path(const char *root, const char *path);
+/* An image path *abs below root (not "/") becomes the same path inside root: true when it did. */
+bool jail_rebase(const char *root, char **abs);
+void jail_invalidate_all(struct tracer *t);
+void jail_release_all(struct tracer *t);
 /* exec.c: after PTRACE_EVENT_EXEC. */
 void exec_record(struct tracer *t, struct tracee *te);
 
