@@ -64,6 +64,14 @@
 #           --exec: ssh and sftp to 127.0.0.1 with a key made in the container. Checked with the
 #           host's ssh, sftp and scp (key auth, a pipeline of the probed tools, exit status, a root
 #           login refused).
+#   varnish varnishd (Debian's, VCL with a backend, vcl_recv rules, PURGE, a synthetic page, a header
+#           set in vcl_deliver) in front of busybox httpd, both from an entrypoint script; varnishd
+#           compiles the VCL with gcc (cc1, as, collect2, ld, crt files, libc headers) at start.
+#           Checked with curl (misses, hits, pass, purge, synthetic pages) and varnishadm by docker
+#           exec (ping, backend.list, ban, and vcl.load, which runs the C compiler again)
+#   haproxy haproxy (Debian's, Lua built in) in front of two busybox httpd from an entrypoint script:
+#           ACLs on path, method and header, deny, redirect, replace-path, http-response set-header,
+#           a Lua service (core.register_service), a stats page on a second exposed port (crawled)
 # The recipes (tests/unseen/NAME, same format as samples/) are built by samples/build.sh, cached in
 # $PARE_UNSEEN_CACHE (default $CACHE/unseen). Every check's output must be identical for the fat and
 # the slim image. perl is also slimmed as `docker save | pare build - -o - | docker load`.
@@ -89,7 +97,7 @@ export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
 if [ -n "${PARE_TEST_UNSEEN:-}" ]; then
 	read -ra names <<<"$PARE_TEST_UNSEEN" # for a quicker run by hand
 else
-	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto mariadb sshd)
+	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto mariadb sshd varnish haproxy)
 fi
 N=paretest-unseen-$$
 
@@ -105,7 +113,8 @@ wait_up() {
 	return 1
 }
 
-# run_check NAME REF OUT: runs REF detached, waits for its port, writes the check's output to OUT.
+# run_check NAME REF OUT: runs REF detached, waits for its port, writes the check's output to OUT
+# (the check gets HOST:PORT, and the container in CHECK_CONTAINER for `docker exec`).
 run_check() {
 	local port c ip rc=0
 	port=$(sample_port "$1")
@@ -115,7 +124,7 @@ run_check() {
 		echo "port $port never opened" >"$3"
 		rc=1
 	else
-		"$S/$1/check" "$ip:$port" >"$3" 2>&1 || rc=1
+		CHECK_CONTAINER=$c "$S/$1/check" "$ip:$port" >"$3" 2>&1 || rc=1
 	fi
 	[ $rc = 0 ] || docker logs "$c" 2>&1 | tail -20 >>"$3"
 	docker rm -f "$c" >/dev/null 2>&1
