@@ -77,6 +77,9 @@ struct port_run {
 	size_t n, cap, pages;
 	struct strset visited;
 	bool not_http;
+	bool has_root;       /* the automatic GET / was sent: its result is report.results[root_result] */
+	size_t root_result;
+	bool user_answered;  /* a --http-probe-cmd request to this port got an answer below 500 */
 };
 
 static void enqueue(struct port_run *pr, const char *method, char *url, const char *referrer, unsigned depth,
@@ -208,17 +211,37 @@ static bool starting_up(const struct probe_response *r)
 	return r->curl_error == CURLE_OK && (r->status == 502 || r->status == 503 || r->status == 504);
 }
 
+/* A --http-probe-cmd GET or HEAD queued for this port, or NULL. */
+static const struct item *user_get(const struct port_run *pr)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (pr->queue[i].user && (!strcmp(pr->queue[i].method, "GET") || !strcmp(pr->queue[i].method, "HEAD")))
+			return &pr->queue[i];
+	return NULL;
+}
+
 /* The first request to a port is repeated while it gets a starting-up answer, with a growing pause
- * (up to 1 s), until the probe's wait deadline; returns the seconds spent waiting. */
+ * (up to 1 s), until the probe's wait deadline; returns the seconds spent waiting. When the user asked
+ * for a GET on this port, a real answer to it also ends the wait: a stats listener (haproxy's
+ * `stats uri /stats` on a port of its own) answers 503 at "/" for good, and is ready all the same. */
 static double wait_until_ready(struct port_run *pr, struct item *it, struct probe_response *resp)
 {
 	struct probe_http *p = pr->p;
+	const struct item *alt = it->user ? NULL : user_get(pr);
 	uint64_t start = probe_now_ms(), pause = 50;
 	while (starting_up(resp) && !atomic_load(&p->cancel) && probe_now_ms() + pause < p->deadline_ms) {
 		usleep((useconds_t)pause * 1000);
 		pause = pause * 2 > 1000 ? 1000 : pause * 2;
 		probe_response_release(resp);
 		probe_conn_request(&pr->conn, p, it->method, it->url, resp);
+		if (alt && starting_up(resp)) {
+			struct probe_response other;
+			probe_conn_request(&pr->conn, p, alt->method, alt->url, &other);
+			bool ready = other.curl_error == CURLE_OK && other.status < 500;
+			probe_response_release(&other);
+			if (ready)
+				break;
+		}
 	}
 	return (double)(probe_now_ms() - start) / 1000.0;
 }
@@ -236,6 +259,12 @@ static void send_item(struct port_run *pr, struct item *it, bool detect)
 	long first_status = resp.status;
 	double waited = detect && starting_up(&resp) ? wait_until_ready(pr, it, &resp) : 0;
 	struct probe_http_result *x = add_result(p, it);
+	if (detect && !it->user) {
+		pr->has_root = true;
+		pr->root_result = p->report.n - 1;
+	}
+	if (it->user && resp.curl_error == CURLE_OK && resp.status > 0 && resp.status < 500)
+		pr->user_answered = true;
 	if (waited > 0 && resp.curl_error == CURLE_OK && resp.status < 500)
 		x->error = xasprintf("answered %ld while starting; ready after %.1f s", first_status, waited);
 	x->status = resp.status;
@@ -303,6 +332,17 @@ static void run_port(struct probe_http *p, uint16_t port)
 			cleanup_free char *key = xasprintf("GET %s", it.url);
 			strset_add(&pr.visited, key);
 		}
+	}
+	/* "/" still answering 502/503/504 after the wait, on a port where the user's own requests were
+	 * answered: not a page there (a stats listener), noted instead of failed. */
+	struct probe_http_result *root = pr.has_root ? &p->report.results[pr.root_result] : NULL;
+	if (root && root->failed && pr.user_answered && !atomic_load(&p->cancel) &&
+	    (root->status == 502 || root->status == 503 || root->status == 504)) {
+		root->failed = false;
+		p->report.n_failed--;
+		free(root->error);
+		root->error = xasprintf("answered %ld: not a page on this port, whose --http-probe-cmd requests were "
+					"answered", root->status);
 	}
 	for (size_t i = 0; i < pr.n; i++) {
 		free(pr.queue[i].method);

@@ -4,8 +4,10 @@ pages, a stylesheet, redirects, a link chain, many links, a 500, a POST endpoint
 action links and a never-ending stream. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
 With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem. With --warmup=N the first N requests
-get 502 (a front server whose backend is not up yet).
-Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR] [--warmup=N]"""
+get 502 (a front server whose backend is not up yet). With --root-status=N, "/" always answers N
+(haproxy's stats listener answers 503 everywhere but its stats URI).
+Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR] [--warmup=N]
+       [--root-status=N]"""
 import socket
 import ssl
 import sys
@@ -20,6 +22,7 @@ silent = "--silent" in args  # read the request, close without answering (as red
 tls = next((a[6:] for a in args if a.startswith("--tls=")), None)
 delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
 warmup = [next((int(a[9:]) for a in args if a.startswith("--warmup=")), 0)]
+root_status = next((int(a[14:]) for a in args if a.startswith("--root-status=")), 0)
 
 HTML = "text/html; charset=utf-8"
 PAGES = {
@@ -74,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
             warmup[0] -= 1
             return self.answer(502, HTML, "<html>Bad Gateway</html>")
         path = self.path
+        if root_status and path == "/":
+            return self.answer(root_status, HTML, "<html>No server is available</html>")
         if path == "/redir":
             return self.answer(302, HTML, "", [("Location", "/target")])
         if path.startswith("/chain/"):

@@ -252,6 +252,44 @@ TEST(probe_http_waits_while_starting)
 	server_stop(&s);
 }
 
+/* A port whose "/" answers 503 for good (haproxy's stats listener) but whose --http-probe-cmd request
+ * is answered: ready as soon as that request is, and "/" is noted, not failed. A 500 at "/", or a 503
+ * with no request of the user's answered, still fails. */
+TEST(probe_http_root_unavailable_but_user_request_answered)
+{
+	struct server s;
+	static const uint16_t port = PORT;
+	static char *const reqs[] = { "/a.html", NULL };
+	CHECK_INT(server_start(&s, "--root-status=503"), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	o.requests = reqs;
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK_INT(r.n_failed, 0);
+	const struct probe_http_result *root = find(&r, "GET", U("/"));
+	CHECK(root && root->status == 503 && !root->failed && root->error && strstr(root->error, "not a page"));
+	const struct probe_http_result *a = find(&r, "GET", U("/a.html"));
+	CHECK(a && a->status == 200 && !a->failed);
+	probe_http_report_release(&r);
+
+	o.requests = NULL; /* no request of the user's: the 503 fails once the wait is over */
+	o.wait_ms = 8000;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK(r.n == 1 && r.n_failed == 1 && r.results[0].status == 503 && r.results[0].failed);
+	probe_http_report_release(&r);
+	server_stop(&s);
+
+	CHECK_INT(server_start(&s, "--root-status=500"), 0);
+	opts_for(&o, &s, &port);
+	o.requests = reqs;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	root = find(&r, "GET", U("/"));
+	CHECK(r.n_failed == 1 && root && root->status == 500 && root->failed);
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
 /* Links that act (stop, logout, restartall) are recorded, not requested; a response that starts and then
  * stays open (a tailed log) is an answer, cut once idle. */
 TEST(probe_http_skips_actions_and_cuts_streams)
