@@ -207,6 +207,8 @@ bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrac
 	}
 	if (row->flags & SC_CHDIR)
 		t->cwd_gen++;
+	if (row->flags & SC_ROOT)
+		t->root_gen++;
 	if (row->flags & SC_RESULT) {
 		free(te->exit_path);
 		te->exit_path = resolved;

@@ -61,7 +61,7 @@ static struct jail *jail_get(struct tracer *t, const char *root, pid_t tid)
 
 const char *tracee_root(struct tracer *t, struct tracee *te)
 {
-	if (te->root && te->root_gen == t->cwd_gen)
+	if (te->root && te->root_gen == t->root_gen)
 		return te->root;
 	char proc[64], buf[PATH_MAX];
 	snprintf(proc, sizeof(proc), "/proc/%d/root", (int)te->tid);
@@ -75,7 +75,7 @@ const char *tracee_root(struct tracer *t, struct tracee *te)
 	}
 	free(te->root);
 	te->root = root ? root : xstrdup("/");
-	te->root_gen = t->cwd_gen;
+	te->root_gen = t->root_gen;
 	return te->root;
 }
 

@@ -55,7 +55,7 @@ const struct tracer_syscall tracer_syscalls[] = {
 	{ "getdents64",        -1, NONE, 0,                                    { FD(0, LISTDIR) } },
 	{ "chdir",             -1, NONE, SC_CHDIR,                             { P(0, CWD, CHDIR, 0) } },
 	{ "fchdir",            -1, NONE, SC_CHDIR,                             { FD(0, CHDIR) } },
-	{ "chroot",            -1, NONE, SC_MUTATES,                           { P(0, CWD, CHDIR, 0) } },
+	{ "chroot",            -1, NONE, SC_MUTATES | SC_ROOT,                 { P(0, CWD, CHDIR, 0) } },
 	/* changes to the tree */
 	{ "rename",            -1, NONE, SC_MUTATES,             { P(0, CWD, WRITE, NF), P(1, CWD, WRITE, NF | CR) } },
 	{ "renameat",          -1, NONE, SC_MUTATES,             { P(1, 0, WRITE, NF), P(3, 2, WRITE, NF | CR) } },
@@ -74,7 +74,7 @@ const struct tracer_syscall tracer_syscalls[] = {
 	{ "mount",             -1, NONE, SC_MUTATES,                           { P(1, CWD, STAT, 0) } },
 	{ "umount",            -1, NONE, SC_MUTATES,                           { P(0, CWD, STAT, 0) } },
 	{ "umount2",           -1, NONE, SC_MUTATES,                           { P(0, CWD, STAT, 0) } },
-	{ "pivot_root",        -1, NONE, SC_MUTATES,             { P(0, CWD, STAT, 0), P(1, CWD, STAT, 0) } },
+	{ "pivot_root",        -1, NONE, SC_MUTATES | SC_ROOT,   { P(0, CWD, STAT, 0), P(1, CWD, STAT, 0) } },
 	/* metadata changes */
 	{ "truncate",          -1, NONE, 0,                                    { P(0, CWD, WRITE, 0) } },
 	{ "truncate64",        -1, NONE, 0,                                    { P(0, CWD, WRITE, 0) } },

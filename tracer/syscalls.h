@@ -39,6 +39,7 @@ struct sc_path {
  * (newfstatat(fd, "", AT_EMPTY_PATH)), a third of all stops of a Python import, and it names no path
  * (the fd was opened by a traced call). Filtered in the kernel by the seccomp filter. */
 #define SC_SKIP_EMPTY_PATH 0x1000
+#define SC_ROOT 0x2000 /* changes the root directory (chroot, pivot_root) */
 
 struct tracer_syscall {
 	const char *name;  /* as libseccomp and the kernel name it */

@@ -25,7 +25,8 @@ struct tracee {
 	/* Working directory, cached until a chdir anywhere (tracer.cwd_gen). */
 	char *cwd;
 	unsigned cwd_gen;
-	/* Root directory (image path, "/" unless it chrooted), cached like cwd (tracer/jail.c). */
+	/* Root directory (image path, "/" unless it chrooted), cached until a chroot anywhere
+	 * (tracer.root_gen; tracer/jail.c). */
 	char *root;
 	unsigned root_gen;
 	/* The file an execve in flight is executing, as named inside exec_root, for the exec record. */
@@ -63,6 +64,7 @@ struct tracer {
 	uint8_t *seen;  /* bitmap of every tid ever traced (fanotify events are kept only for these) */
 	unsigned alive;
 	unsigned cwd_gen;
+	unsigned root_gen;
 	struct tracee_table tracees;
 	struct fan *fan;
 	/* Paths already recorded, as the application named them ("1/abs" followed, "0/abs" not) -> kinds:
