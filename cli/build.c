@@ -215,21 +215,20 @@ int cmd_build(int argc, char **argv)
 	if (build_health_from_config(out_config, &health, &err) < 0)
 		goto out;
 	br.health = &health;
-	if (a.http != 0) {
-		if (a.http_ports) {
-			if (probe_http_parse_ports(a.http_ports, &br.ports, &br.n_ports, &err) < 0)
-				goto out;
-		} else {
-			ep_keys = image_config_keys(img, "ExposedPorts");
-			if (probe_http_exposed_ports(ep_keys, &br.ports, &br.n_ports, &err) < 0)
-				goto out;
-		}
-		if (a.http == 1 && !br.n_ports) {
-			pare_error_set(&err, 0, "--http-probe: the image exposes no TCP port (give --http-probe-ports)");
+	/* The ports: probed over HTTP, or (HTTP probe off) waited for before the --exec commands. */
+	if (a.http_ports) {
+		if (probe_http_parse_ports(a.http_ports, &br.ports, &br.n_ports, &err) < 0)
 			goto out;
-		}
-		br.http = br.n_ports > 0;
+	} else {
+		ep_keys = image_config_keys(img, "ExposedPorts");
+		if (probe_http_exposed_ports(ep_keys, &br.ports, &br.n_ports, &err) < 0)
+			goto out;
 	}
+	if (a.http == 1 && !br.n_ports) {
+		pare_error_set(&err, 0, "--http-probe: the image exposes no TCP port (give --http-probe-ports)");
+		goto out;
+	}
+	br.http = a.http != 0 && br.n_ports > 0;
 	if (a.http_cmds.n && !br.http) {
 		pare_error_set(&err, 0, "--http-probe-cmd needs a port to send it to (the image exposes none: give --http-probe-ports)");
 		goto out;

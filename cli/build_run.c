@@ -22,6 +22,7 @@
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "minifier/probe_exec.h"
+#include "minifier/probe_http.h"
 #include "tracer/tracer.h"
 
 #define BUILD_DEFAULT_SECONDS 10
@@ -329,6 +330,15 @@ static void exec_one(struct run_state *s, const char *cmd, struct build_exec_res
 	exec_one_argv(s, argv, cmd, 0, res);
 }
 
+static bool probe_cancelled(void *arg)
+{
+	struct run_state *s = arg;
+	pthread_mutex_lock(&s->mu);
+	bool stop = s->cancel || s->app_exited;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
 static void *probe_main(void *arg)
 {
 	struct run_state *s = arg;
@@ -371,6 +381,15 @@ static void *probe_main(void *arg)
 	}
 	size_t n = strv_len(br->execs);
 	br->exec_results = xcalloc(n ? n : 1, sizeof(*br->exec_results));
+	if (n && !br->http && br->n_ports) {
+		/* No HTTP probe waited for the server: a client run before it listens only fails. */
+		char *why = NULL;
+		unsigned wait_ms = br->http_wait_ms ? br->http_wait_ms : PROBE_HTTP_DEFAULT_WAIT_MS;
+		if (probe_ports_wait(rt_container_netns_fd(s->ct), br->ports, br->n_ports, wait_ms, probe_cancelled, s,
+				     &why) < 0)
+			pare_info("pare: %s; running the --exec commands anyway\n", why);
+		free(why);
+	}
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_lock(&s->mu);
 		bool stop = s->cancel || s->app_exited;

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,6 +76,61 @@ int probe_conn_wait(struct probe_conn *c, struct probe_http *p, uint16_t port, c
 		uint64_t left = p->deadline_ms - now;
 		usleep((useconds_t)(left < 100 ? left : 100) * 1000);
 	}
+}
+
+struct ports_wait {
+	int netns_fd;
+	const uint16_t *ports;
+	size_t n;
+	uint64_t deadline_ms;
+	bool (*cancelled)(void *);
+	void *data;
+	char *why;
+};
+
+/* In a thread of its own: setns changes the network namespace of the calling thread only. */
+static void *ports_wait_main(void *arg)
+{
+	struct ports_wait *w = arg;
+	if (w->netns_fd >= 0 && setns(w->netns_fd, CLONE_NEWNET) < 0) {
+		w->why = xasprintf("entering the container's network namespace: %s", strerror(errno));
+		return NULL;
+	}
+	for (size_t i = 0; i < w->n;) {
+		if (w->cancelled && w->cancelled(w->data)) {
+			w->why = xasprintf("cancelled while waiting for port %u to accept connections", w->ports[i]);
+			return NULL;
+		}
+		if (try_connect(AF_INET, w->ports[i], 1000) == 0 || try_connect(AF_INET6, w->ports[i], 1000) == 0) {
+			i++;
+			continue;
+		}
+		uint64_t now = probe_now_ms();
+		if (now >= w->deadline_ms) {
+			w->why = xasprintf("port %u did not accept connections on 127.0.0.1 or ::1 in time", w->ports[i]);
+			return NULL;
+		}
+		uint64_t left = w->deadline_ms - now;
+		usleep((useconds_t)(left < 100 ? left : 100) * 1000);
+	}
+	return NULL;
+}
+
+int probe_ports_wait(int netns_fd, const uint16_t *ports, size_t n, unsigned wait_ms, bool (*cancelled)(void *),
+		     void *data, char **why)
+{
+	struct ports_wait w = { .netns_fd = netns_fd, .ports = ports, .n = n,
+				.deadline_ms = probe_now_ms() + wait_ms, .cancelled = cancelled, .data = data };
+	pthread_t th;
+	*why = NULL;
+	int e = pthread_create(&th, NULL, ports_wait_main, &w);
+	if (e) {
+		*why = xasprintf("starting a thread: %s", strerror(e));
+		return -1;
+	}
+	pthread_join(th, NULL);
+	*why = w.why;
+	return w.why ? -1 : 0;
 }
 
 char *probe_conn_url(const struct probe_conn *c, const char *path)

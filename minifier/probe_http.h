@@ -80,4 +80,9 @@ int probe_http_exposed_ports(char *const *keys, uint16_t **ports, size_t *n, str
 /* Split "[METHOD:]PATH" (--http-probe-cmd): METHOD is an HTTP token (default GET, upper-cased),
  * PATH must start with '/'. New strings. */
 int probe_http_parse_request(const char *spec, char **method, char **path, struct pare_error *err);
+/* Waits until every port accepts TCP connections on 127.0.0.1 or ::1 inside the network namespace
+ * netns_fd (-1: the caller's), for at most wait_ms, polling cancelled(data) (may be NULL) between
+ * attempts. Returns 0, or -1 with *why (a new string: which port, or cancelled). */
+int probe_ports_wait(int netns_fd, const uint16_t *ports, size_t n, unsigned wait_ms, bool (*cancelled)(void *),
+		     void *data, char **why);
 #endif

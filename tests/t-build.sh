@@ -278,6 +278,19 @@ rc=$?
 [ $rc = 1 ] && grep -q "exec 'exit 3' exited with status 3" "$T/fail.out"
 assert_eq "a failing --exec fails the build" "$?" 0
 
+# With the HTTP probe off, the --exec commands wait until the exposed ports accept connections: a
+# client run before the server listens (here 2 s after the start) would only fail.
+mk_image "$T/web" "$T/late.tar" "$N-late:1" \
+	'{"Entrypoint":["/bin/sh","-c","sleep 2; exec /bin/busybox httpd -f -p 8080 -h /www"],"ExposedPorts":{"8080/tcp":{}}}' \
+	>"$T/fixture.log" 2>&1 || not_ok "fixture: late web image built" "$(tail -5 "$T/fixture.log")"
+check "--exec waits for the exposed ports when the HTTP probe is off" \
+	"$PARE" build "$T/late.tar" -o "$T/late.slim.tar" --http-probe=off --stop-timeout 1 --quiet \
+	--exec 'busybox wget -q -O - http://127.0.0.1:8080/api.txt'
+layer_list "$T/late.slim.tar" >"$T/slim.list"
+has "f /www/api.txt" && ! grep -q '/www/sub/page.html' "$T/slim.list"
+assert_eq "what the --exec client fetched is kept" "$?" 0
+rm -f "$T/late.tar" "$T/late.slim.tar"
+
 # --continue-after SECONDS on a server that ignores SIGTERM (PID 1): stopped with SIGKILL, built.
 check "--continue-after SECONDS stops a server that never exits" \
 	"$PARE" build "$T/web.tar" -o "$T/cont.tar" --http-probe=off --continue-after 1 --stop-timeout 1 --quiet
