@@ -93,6 +93,15 @@ static int write_report(const char *file, json_t *report, struct pare_error *err
 		fputc('\n', stderr);
 		return 0;
 	}
+	/* Not a regular file (/dev/null, /dev/stderr, a FIFO): written as it is, never renamed over. */
+	struct stat st;
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		cleanup_file FILE *f = fopen(file, "we");
+		if (!f || json_dumpf(report, f, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 || fputc('\n', f) == EOF ||
+		    fflush(f) != 0)
+			return pare_error_errno(err, "writing the report '%s'", file);
+		return 0;
+	}
 	cleanup_free char *tmp = xasprintf("%s.tmp%d", file, (int)getpid());
 	if (json_dump_file(report, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {
 		unlink(tmp);

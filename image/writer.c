@@ -535,6 +535,17 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 	if (!opts->output || !*opts->output)
 		return pare_error_set(err, 0, "no output given");
 	bool to_stdout = !strcmp(opts->output, "-");
+	/* An output that exists and is neither a regular file nor a directory (/dev/null, /dev/stdout, a
+	 * FIFO, a terminal) is written to as it is, like standard output: a file renamed over it would
+	 * replace it (`-o /dev/null` as root replaced the machine's /dev/null with a regular file). */
+	cleanup_close int device_fd = -1;
+	struct stat out_st;
+	if (!to_stdout && opts->format == IMAGE_WRITE_ARCHIVE && stat(opts->output, &out_st) == 0 &&
+	    !S_ISREG(out_st.st_mode) && !S_ISDIR(out_st.st_mode)) {
+		device_fd = open(opts->output, O_WRONLY | O_CLOEXEC);
+		if (device_fd < 0)
+			return pare_error_errno(err, "opening the output '%s'", opts->output);
+	}
 	if (to_stdout && opts->format != IMAGE_WRITE_ARCHIVE)
 		return pare_error_set(err, 0, "an OCI directory cannot be written to standard output");
 
@@ -551,7 +562,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 
 	struct output o = { .layer_fd = -1 };
 	struct image_write_result res = { 0 };
-	bool in_place = opts->format == IMAGE_WRITE_ARCHIVE && !to_stdout;
+	bool in_place = opts->format == IMAGE_WRITE_ARCHIVE && !to_stdout && device_fd < 0;
 	cleanup_free char *out_tmp = NULL; /* in place: the output's temporary name, while it exists */
 	cleanup_free char *tmpdir = NULL;  /* stdout: pare's own temp dir; oci-dir: next to the output */
 	cleanup_free char *layer_tmp = NULL;
@@ -627,8 +638,8 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 		ret = write_oci_dir(tmpdir, opts->output, layer_tmp, &o, err);
 		if (ret == 0)
 			free(steal_pointer(&tmpdir)); /* it is the output now */
-	} else if (to_stdout) {
-		ret = archive_write_all(STDOUT_FILENO, &o, err);
+	} else if (to_stdout || device_fd >= 0) {
+		ret = archive_write_all(to_stdout ? STDOUT_FILENO : device_fd, &o, err);
 	} else {
 		bool renamed = false;
 		ret = finish_in_place(img, opts->output, out_tmp, &o, &renamed, err);

@@ -310,6 +310,21 @@ rc=$?
 [ $rc = 130 ] && [ ! -e "$T/int.tar" ] && [ -n "$hpid" ] && ! kill -0 "$hpid" 2>/dev/null
 assert_eq "SIGINT during the analysis: status 130, no output, no process left" "$?" 0
 
+# An output or report that is a device or a FIFO (-o /dev/null, /dev/stdout, a pipe) is written to as it
+# is, never replaced by a file renamed over it: a device node of our own here, not the machine's.
+mknod -m 666 "$T/null" c 1 3 && mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+reader=$!
+"$PARE" build "$T/web.tar" -o "$T/null" --report "$T/null" --http-probe=off --continue-after 1 --quiet >/dev/null 2>&1 &&
+	"$PARE" build "$T/web.tar" -o "$T/fifo" --http-probe=off --continue-after 1 --quiet >/dev/null 2>&1
+rc=$?
+# the reader ends with pare's close; it would wait forever on a FIFO that was replaced or never opened
+{ [ $rc = 0 ] && [ -p "$T/fifo" ]; } || kill $reader 2>/dev/null
+wait $reader
+[ $rc = 0 ] && [ -c "$T/null" ] && [ -p "$T/fifo" ] && tar tf "$T/fifo.out" | grep -qx manifest.json &&
+	[ -z "$(find "$T" -maxdepth 1 -name '.null.pare-*' -o -maxdepth 1 -name '.fifo.pare-*' -o -maxdepth 1 -name 'null.tmp*')" ]
+assert_eq "-o and --report to a device or a FIFO: written there, the node stays" "$?" 0
+
 # Bad input: one line, status 1 (usage errors 2), no output file.
 "$PARE" build "$T/nope.tar" -o "$T/x.tar" >"$T/bad.out" 2>&1
 assert_eq "missing image: status 1" "$?" 1
