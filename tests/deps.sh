@@ -7,7 +7,7 @@ pkgs=(
 	busybox-static python3 openssl curl zstd iproute2 strace libcap2-bin mosquitto-clients
 	docker.io podman skopeo umoci runc uidmap mmdebstrap
 	clang libclang-rt-14-dev
-	mariadb-client openssh-client
+	mariadb-client openssh-client postgresql-client
 )
 missing=()
 for p in "${pkgs[@]}"; do
