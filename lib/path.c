@@ -89,3 +89,9 @@ bool path_has_prefix(const char *path, const char *prefix)
 		return false;
 	return path[n] == '\0' || path[n] == '/';
 }
+
+bool path_has_suffix(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+	return n >= m && !strcmp(path + n - m, suffix);
+}

@@ -18,4 +18,6 @@ char *path_dirname(const char *path);
 const char *path_basename(const char *path);
 /* true when `path` equals `prefix` or lies below it ("/usr" contains "/usr/bin", not "/usrx"). */
 bool path_has_prefix(const char *path, const char *prefix);
+/* true when the string ends with `suffix` ("x.py" has ".py"). */
+bool path_has_suffix(const char *path, const char *suffix);
 #endif

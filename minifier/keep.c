@@ -19,6 +19,12 @@ static const char *const why_names[KEEP_WHY_COUNT] = {
 	[KEEP_PARENT] = "parent",
 };
 
+bool keep_index_is(const struct keep_set *ks, const char *path, mode_t type)
+{
+	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
+	return e && (e->mode & S_IFMT) == type;
+}
+
 const char *keep_why_name(enum keep_why why)
 {
 	return why < KEEP_WHY_COUNT ? why_names[why] : "?";

@@ -44,6 +44,8 @@ void keep_warn(struct keep_set *ks, const char *fmt, ...) __attribute__((format(
 /* A warning that is also an alert (keep_alerts). */
 void keep_alert(struct keep_set *ks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool keep_path_forbidden(const char *path);
+/* The index has path as an entry of this type (S_IFREG, S_IFDIR...). */
+bool keep_index_is(const struct keep_set *ks, const char *path, mode_t type);
 /* The value of KEY in the image's Env, or NULL. */
 const char *keep_env(const struct keep_set *ks, const char *key);
 /* Search NAME on the image's PATH as execvp would; *found receives the path (new string). */
@@ -72,6 +74,8 @@ bool keep_is_language_name(const char *name);
 /* pyimports.c: keeps what the Python modules listed (index paths of .py files just kept) import at
  * module level, and what those import, transitively. Needs the profile and the contents. */
 void keep_python_imports(struct keep_set *ks, struct strvec *modules);
+/* dir holds an __init__.py (a regular package). */
+bool keep_is_python_package(const struct keep_set *ks, const char *dir);
 /* siblings.c: the JavaScript and JSON files of the Node package in dir (not its nested node_modules). */
 void keep_node_package(struct keep_set *ks, const char *dir, enum keep_why why, const char *of);
 /* nodedeps.c: keeps the packages that the packages in pkgs (directories with a package.json) depend

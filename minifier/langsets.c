@@ -66,8 +66,7 @@ bool keep_is_language_name(const char *name)
 static bool regular_at(struct keep_set *ks, const char *dir, const char *name, const char *rest)
 {
 	cleanup_free char *p = xasprintf("%s/%s/%s", strcmp(dir, "/") ? dir : "", name, rest);
-	const struct fs_entry *e = layer_index_lookup(ks->idx, p);
-	return e && S_ISREG(e->mode);
+	return keep_index_is(ks, p, S_IFREG);
 }
 
 /* Keeps REST under every directory of dir when dir is a language set (see above); lang is the

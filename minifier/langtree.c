@@ -13,22 +13,10 @@
 #include "minifier/keep_int.h"
 #include "minifier/strset.h"
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static bool is_dir(struct keep_set *ks, const char *path)
-{
-	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
-	return e && S_ISDIR(e->mode);
-}
-
 static bool is_language_dir(struct keep_set *ks, const char *dir)
 {
 	cleanup_free char *m = path_join(dir, "LC_MESSAGES");
-	return is_dir(ks, m);
+	return keep_index_is(ks, m, S_IFDIR);
 }
 
 /* Splits path into its locale tree (*tree) and the path below the language directory (*rest):
@@ -36,12 +24,12 @@ static bool is_language_dir(struct keep_set *ks, const char *dir)
 static bool split_language_path(struct keep_set *ks, const char *path, char **tree, char **rest)
 {
 	cleanup_free char *lang = NULL;
-	if (has_suffix(path, ".mo")) {
+	if (path_has_suffix(path, ".mo")) {
 		cleanup_free char *msgs = path_dirname(path);
 		if (strcmp(path_basename(msgs), "LC_MESSAGES"))
 			return false;
 		lang = path_dirname(msgs);
-	} else if (has_suffix(path, ".py")) {
+	} else if (path_has_suffix(path, ".py")) {
 		lang = path_dirname(path);
 		if (!is_language_dir(ks, lang))
 			return false;
@@ -69,7 +57,7 @@ static void keep_in_every_language(struct keep_set *ks, const char *tree, const 
 		const struct fs_entry *e = layer_index_lookup(ks->idx, path);
 		if (!e || !S_ISREG(e->mode) || e->keep)
 			continue;
-		if (keep_path_ex(ks, path, KEEP_F_AUTO, KEEP_SIBLING, of, NULL, NULL) == 1 && has_suffix(path, ".py"))
+		if (keep_path_ex(ks, path, KEEP_F_AUTO, KEEP_SIBLING, of, NULL, NULL) == 1 && path_has_suffix(path, ".py"))
 			strvec_push(modules, path);
 	}
 }

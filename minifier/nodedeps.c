@@ -14,12 +14,6 @@
 static const char *const dependency_fields[] = { "dependencies", "optionalDependencies", "peerDependencies",
 						 NULL };
 
-static bool exists_as(struct keep_set *ks, const char *path, mode_t type)
-{
-	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
-	return e && (e->mode & S_IFMT) == type;
-}
-
 /* npm's names: "x" or "@scope/x", no path tricks. */
 static bool package_name_ok(const char *name)
 {
@@ -42,7 +36,7 @@ static char *find_package(struct keep_set *ks, const char *from, const char *nam
 			cleanup_free char *rel = xasprintf("node_modules/%s", name);
 			char *cand = path_join(dir, rel);
 			cleanup_free char *manifest = path_join(cand, "package.json");
-			if (exists_as(ks, cand, S_IFDIR) && exists_as(ks, manifest, S_IFREG))
+			if (keep_index_is(ks, cand, S_IFDIR) && keep_index_is(ks, manifest, S_IFREG))
 				return cand;
 			free(cand);
 		}
@@ -62,7 +56,7 @@ static char *find_package(struct keep_set *ks, const char *from, const char *nam
 			continue;
 		char *cand = path_join(p, name);
 		cleanup_free char *manifest = path_join(cand, "package.json");
-		if (exists_as(ks, cand, S_IFDIR) && exists_as(ks, manifest, S_IFREG))
+		if (keep_index_is(ks, cand, S_IFDIR) && keep_index_is(ks, manifest, S_IFREG))
 			return cand;
 		free(cand);
 	}

@@ -20,50 +20,32 @@ struct pyimports {
 	const char *importer; /* the module being read */
 };
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static const struct fs_entry *regular_file(struct keep_set *ks, const char *path)
-{
-	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
-	return e && S_ISREG(e->mode) ? e : NULL;
-}
-
-static bool directory(struct keep_set *ks, const char *path)
-{
-	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
-	return e && S_ISDIR(e->mode);
-}
-
-static bool is_package(struct keep_set *ks, const char *dir)
+bool keep_is_python_package(const struct keep_set *ks, const char *dir)
 {
 	cleanup_free char *init = path_join(dir, "__init__.py");
-	return regular_file(ks, init) != NULL;
+	return keep_index_is(ks, init, S_IFREG);
 }
 
 /* "name.cpython-311-x86_64-linux-gnu.so", "name.abi3.so", "name.so": an extension module named name. */
 static bool extension_of(const char *base, const char *name)
 {
 	size_t n = strlen(name);
-	return !strncmp(base, name, n) && base[n] == '.' && has_suffix(base, ".so");
+	return !strncmp(base, name, n) && base[n] == '.' && path_has_suffix(base, ".so");
 }
 
 /* A directory holding modules, packages or extension modules that is not a package itself. */
 static bool python_dir(struct keep_set *ks, const char *dir)
 {
 	size_t first, n;
-	if (is_package(ks, dir) || layer_index_children(ks->idx, dir, &first, &n) < 0)
+	if (keep_is_python_package(ks, dir) || layer_index_children(ks->idx, dir, &first, &n) < 0)
 		return false;
 	for (size_t i = first; i < first + n; i++) {
 		const struct fs_entry *c = layer_index_at(ks->idx, i);
 		const char *base = path_basename(c->path);
 		if (S_ISREG(c->mode) &&
-		    (has_suffix(base, ".py") || strstr(base, ".cpython-") || has_suffix(base, ".abi3.so")))
+		    (path_has_suffix(base, ".py") || strstr(base, ".cpython-") || path_has_suffix(base, ".abi3.so")))
 			return true;
-		if (S_ISDIR(c->mode) && is_package(ks, c->path))
+		if (S_ISDIR(c->mode) && keep_is_python_package(ks, c->path))
 			return true;
 	}
 	return false;
@@ -78,7 +60,7 @@ static char *module_root(struct keep_set *ks, const char *file)
 		free(dir);
 		dir = up;
 	}
-	while (strcmp(dir, "/") && is_package(ks, dir)) {
+	while (strcmp(dir, "/") && keep_is_python_package(ks, dir)) {
 		char *up = path_dirname(dir);
 		free(dir);
 		dir = up;
@@ -89,8 +71,8 @@ static char *module_root(struct keep_set *ks, const char *file)
 static bool module_file(const char *path)
 {
 	const char *base = path_basename(path);
-	return has_suffix(base, ".py") || has_suffix(base, ".pyc") ||
-	       (has_suffix(base, ".so") && (strstr(base, ".cpython-") || has_suffix(base, ".abi3.so")));
+	return path_has_suffix(base, ".py") || path_has_suffix(base, ".pyc") ||
+	       (path_has_suffix(base, ".so") && (strstr(base, ".cpython-") || path_has_suffix(base, ".abi3.so")));
 }
 
 /* The names CPython gives the sys.path entries it sets up itself: lib/pythonX.Y, its lib-dynload, and
@@ -117,10 +99,10 @@ static void find_roots(struct pyimports *pi)
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct profile_file *f = &p->files[i];
 		const char *base = path_basename(f->path);
-		if (module_file(f->path) && regular_file(pi->ks, f->path)) {
+		if (module_file(f->path) && keep_index_is(pi->ks, f->path, S_IFREG)) {
 			cleanup_free char *root = module_root(pi->ks, f->path);
 			add_root(pi, &seen, root);
-		} else if ((f->kinds & PROFILE_LISTDIR) && site_dir_name(base) && directory(pi->ks, f->path) &&
+		} else if ((f->kinds & PROFILE_LISTDIR) && site_dir_name(base) && keep_index_is(pi->ks, f->path, S_IFDIR) &&
 			   python_dir(pi->ks, f->path)) {
 			add_root(pi, &seen, f->path);
 		}
@@ -138,7 +120,7 @@ static void keep_module_file(struct pyimports *pi, const char *path)
 	const struct fs_entry *e = layer_index_lookup(pi->ks->idx, path);
 	bool was_kept = e && e->keep;
 	if (keep_path_ex(pi->ks, path, KEEP_F_AUTO, KEEP_PYIMPORT, pi->importer, NULL, NULL) == 1 && !was_kept &&
-	    has_suffix(path, ".py") && strset_add(&pi->queued, path))
+	    path_has_suffix(path, ".py") && strset_add(&pi->queued, path))
 		strvec_push(&pi->queue, path);
 }
 
@@ -151,12 +133,12 @@ static char **module_files(struct keep_set *ks, const char *dir, const char *nam
 	struct strvec found = STRVEC_INIT;
 	cleanup_free char *sub = path_join(dir, name);
 	cleanup_free char *init = path_join(sub, "__init__.py");
-	if (directory(ks, sub) && regular_file(ks, init)) {
+	if (keep_index_is(ks, sub, S_IFDIR) && keep_index_is(ks, init, S_IFREG)) {
 		strvec_push(&found, init);
 		return strvec_detach(&found);
 	}
 	cleanup_free char *py = xasprintf("%s.py", sub);
-	if (regular_file(ks, py))
+	if (keep_index_is(ks, py, S_IFREG))
 		strvec_push(&found, py);
 	size_t first, n;
 	if (layer_index_children(ks->idx, dir, &first, &n) == 0)
@@ -165,7 +147,7 @@ static char **module_files(struct keep_set *ks, const char *dir, const char *nam
 			if (S_ISREG(c->mode) && extension_of(path_basename(c->path), name))
 				strvec_push(&found, c->path);
 		}
-	if (!found.n && directory(ks, sub))
+	if (!found.n && keep_index_is(ks, sub, S_IFDIR))
 		strvec_push(&found, sub);
 	return found.n ? strvec_detach(&found) : NULL;
 }
@@ -205,12 +187,12 @@ static bool resolve_below(struct pyimports *pi, const char *base, const char *mo
 		free(dir);
 		dir = next;
 		/* Below a plain module or an extension module there is nothing more to import. */
-		if (parts[k + 1] && !directory(pi->ks, dir))
+		if (parts[k + 1] && !keep_index_is(pi->ks, dir, S_IFDIR))
 			ok = false;
 	}
 	if (ok)
 		for (size_t j = 0; j < files.n; j++)
-			if (!directory(pi->ks, files.v[j]))
+			if (!keep_index_is(pi->ks, files.v[j], S_IFDIR))
 				keep_module_file(pi, files.v[j]);
 	strvec_release(&files);
 	return ok;

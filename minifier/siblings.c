@@ -21,18 +21,6 @@
 
 #define SUBTREE_DEPTH 64
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static bool regular(struct keep_set *ks, const char *path)
-{
-	const struct fs_entry *e = layer_index_lookup(ks->idx, path);
-	return e && S_ISREG(e->mode);
-}
-
 /* The directory named "zoneinfo" above path (or path itself), or NULL. */
 static char *zoneinfo_root(const char *path)
 {
@@ -64,18 +52,14 @@ static void keep_zoneinfo(struct keep_set *ks, const struct profile_file *f, con
  * (gettext reads the compiled .mo). */
 static bool not_run_time_data(const char *base)
 {
+	if (path_has_suffix(base, ".py"))
+		return false; /* a module, whatever its name */
 	static const char *const prefixes[] = { "README", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
 						"AUTHORS", NULL };
 	for (size_t i = 0; prefixes[i]; i++)
 		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
 			return true;
-	return has_suffix(base, ".po") || has_suffix(base, ".pot") || has_suffix(base, ".pyc");
-}
-
-static bool python_package_dir(struct keep_set *ks, const char *dir)
-{
-	cleanup_free char *init = path_join(dir, "__init__.py");
-	return regular(ks, init);
+	return path_has_suffix(base, ".po") || path_has_suffix(base, ".pot") || path_has_suffix(base, ".pyc");
 }
 
 /* The data of a Python package below dir: every file but documentation, in subdirectories too, except
@@ -90,11 +74,11 @@ static void keep_python_data(struct keep_set *ks, const char *dir, const char *i
 		struct fs_entry *c = layer_index_at(ks->idx, i);
 		const char *base = path_basename(c->path);
 		if (S_ISDIR(c->mode)) {
-			if (strcmp(base, "__pycache__") && !python_package_dir(ks, c->path))
+			if (strcmp(base, "__pycache__") && !keep_is_python_package(ks, c->path))
 				keep_python_data(ks, c->path, init, kept, depth + 1);
 		} else if (!c->keep && (S_ISREG(c->mode) || S_ISLNK(c->mode)) && !not_run_time_data(base) &&
 			   keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL) == 1 &&
-			   S_ISREG(c->mode) && has_suffix(base, ".py")) {
+			   S_ISREG(c->mode) && path_has_suffix(base, ".py")) {
 			strvec_push(kept, c->path);
 		}
 	}
@@ -112,7 +96,7 @@ static bool basename_is(const char *path, const char *name)
  * transdb.so alone), Perl's Encode tables (lib/Encode/ and lib/auto/Encode/; not for Encode.so). */
 static void keep_converters(struct keep_set *ks, const struct profile_file *f, struct strset *done)
 {
-	if (!(f->kinds & PROFILE_OPEN) || !has_suffix(f->path, ".so"))
+	if (!(f->kinds & PROFILE_OPEN) || !path_has_suffix(f->path, ".so"))
 		return;
 	const char *base = path_basename(f->path);
 	cleanup_free char *dir = path_dirname(f->path);
@@ -146,18 +130,8 @@ static void keep_converters(struct keep_set *ks, const struct profile_file *f, s
 static void keep_python_package(struct keep_set *ks, const char *init, struct strset *done, struct strvec *kept)
 {
 	cleanup_free char *dir = path_dirname(init);
-	if (!strset_add(done, dir))
-		return;
-	size_t first, n;
-	if (layer_index_children(ks->idx, dir, &first, &n) < 0)
-		return;
-	for (size_t i = first; i < first + n; i++) {
-		struct fs_entry *c = layer_index_at(ks->idx, i);
-		if (!c->keep && S_ISREG(c->mode) && has_suffix(c->path, ".py") &&
-		    keep_path_ex(ks, c->path, KEEP_F_AUTO, KEEP_SIBLING, init, NULL, NULL) == 1)
-			strvec_push(kept, c->path);
-	}
-	keep_python_data(ks, dir, init, kept, 0);
+	if (strset_add(done, dir))
+		keep_python_data(ks, dir, init, kept, 0);
 }
 
 static void keep_node_files(struct keep_set *ks, const char *dir, enum keep_why why, const char *of, int depth)
@@ -172,8 +146,8 @@ static void keep_node_files(struct keep_set *ks, const char *dir, enum keep_why 
 			if (strcmp(base, "node_modules"))
 				keep_node_files(ks, c->path, why, of, depth + 1);
 		} else if (!c->keep && S_ISREG(c->mode) &&
-			   (has_suffix(base, ".js") || has_suffix(base, ".cjs") || has_suffix(base, ".mjs") ||
-			    has_suffix(base, ".json"))) {
+			   (path_has_suffix(base, ".js") || path_has_suffix(base, ".cjs") || path_has_suffix(base, ".mjs") ||
+			    path_has_suffix(base, ".json"))) {
 			keep_path_ex(ks, c->path, KEEP_F_AUTO, why, of, NULL, NULL);
 		}
 	}
@@ -191,7 +165,7 @@ static char *node_app_package(struct keep_set *ks, const char *script)
 	char *dir = path_dirname(script);
 	for (;;) {
 		cleanup_free char *manifest = path_join(dir, "package.json");
-		if (regular(ks, manifest))
+		if (keep_index_is(ks, manifest, S_IFREG))
 			return dir;
 		if (!strcmp(dir, "/")) {
 			free(dir);
@@ -236,7 +210,7 @@ void keep_siblings(struct keep_set *ks)
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct profile_file *f = &p->files[i];
 		keep_zoneinfo(ks, f, localtime, &done);
-		if (!regular(ks, f->path))
+		if (!keep_index_is(ks, f->path, S_IFREG))
 			continue;
 		keep_converters(ks, f, &done);
 		keep_language_variants(ks, f, &done);
@@ -249,12 +223,12 @@ void keep_siblings(struct keep_set *ks)
 		cleanup_free char *pkg = node_package(f->path);
 		if (pkg && strset_add(&done, pkg)) {
 			cleanup_free char *manifest = path_join(pkg, "package.json");
-			if (regular(ks, manifest)) {
+			if (keep_index_is(ks, manifest, S_IFREG)) {
 				keep_node_files(ks, pkg, KEEP_SIBLING, f->path, 0);
 				strvec_push(&node_pkgs, pkg);
 			}
-		} else if (!pkg && (has_suffix(f->path, ".js") || has_suffix(f->path, ".cjs") ||
-				    has_suffix(f->path, ".mjs"))) {
+		} else if (!pkg && (path_has_suffix(f->path, ".js") || path_has_suffix(f->path, ".cjs") ||
+				    path_has_suffix(f->path, ".mjs"))) {
 			cleanup_free char *app = node_app_package(ks, f->path);
 			if (app && strset_add(&done, app))
 				strvec_push(&node_pkgs, app);
