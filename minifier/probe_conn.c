@@ -51,31 +51,45 @@ static int try_connect(int family, uint16_t port, int timeout_ms)
 	return 0;
 }
 
-int probe_conn_wait(struct probe_conn *c, struct probe_http *p, uint16_t port, char **why)
+/* Waits until port accepts connections on 127.0.0.1 or ::1 (the one that answered goes to host, as a
+ * URL host) or until deadline_ms, polling cancelled(data) between attempts. 0, or -1 with *why. */
+static int wait_port(uint16_t port, uint64_t deadline_ms, bool (*cancelled)(void *), void *data, char *host,
+		     size_t host_size, char **why)
 {
-	memset(c, 0, sizeof(*c));
-	c->port = port;
 	for (;;) {
-		if (atomic_load(&p->cancel)) {
+		if (cancelled && cancelled(data)) {
 			*why = xasprintf("cancelled while waiting for port %u to accept connections", port);
 			return -1;
 		}
 		if (try_connect(AF_INET, port, 1000) == 0) {
-			snprintf(c->host, sizeof(c->host), "127.0.0.1");
+			snprintf(host, host_size, "127.0.0.1");
 			return 0;
 		}
 		if (try_connect(AF_INET6, port, 1000) == 0) {
-			snprintf(c->host, sizeof(c->host), "[::1]");
+			snprintf(host, host_size, "[::1]");
 			return 0;
 		}
 		uint64_t now = probe_now_ms();
-		if (now >= p->deadline_ms) {
+		if (now >= deadline_ms) {
 			*why = xasprintf("port %u did not accept connections on 127.0.0.1 or ::1 in time", port);
 			return -1;
 		}
-		uint64_t left = p->deadline_ms - now;
+		uint64_t left = deadline_ms - now;
 		usleep((useconds_t)(left < 100 ? left : 100) * 1000);
 	}
+}
+
+static bool prober_cancelled(void *arg)
+{
+	struct probe_http *p = arg;
+	return atomic_load(&p->cancel);
+}
+
+int probe_conn_wait(struct probe_conn *c, struct probe_http *p, uint16_t port, char **why)
+{
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	return wait_port(port, p->deadline_ms, prober_cancelled, p, c->host, sizeof(c->host), why);
 }
 
 struct ports_wait {
@@ -96,23 +110,10 @@ static void *ports_wait_main(void *arg)
 		w->why = xasprintf("entering the container's network namespace: %s", strerror(errno));
 		return NULL;
 	}
-	for (size_t i = 0; i < w->n;) {
-		if (w->cancelled && w->cancelled(w->data)) {
-			w->why = xasprintf("cancelled while waiting for port %u to accept connections", w->ports[i]);
-			return NULL;
-		}
-		if (try_connect(AF_INET, w->ports[i], 1000) == 0 || try_connect(AF_INET6, w->ports[i], 1000) == 0) {
-			i++;
-			continue;
-		}
-		uint64_t now = probe_now_ms();
-		if (now >= w->deadline_ms) {
-			w->why = xasprintf("port %u did not accept connections on 127.0.0.1 or ::1 in time", w->ports[i]);
-			return NULL;
-		}
-		uint64_t left = w->deadline_ms - now;
-		usleep((useconds_t)(left < 100 ? left : 100) * 1000);
-	}
+	char host[64];
+	for (size_t i = 0; i < w->n; i++)
+		if (wait_port(w->ports[i], w->deadline_ms, w->cancelled, w->data, host, sizeof(host), &w->why) < 0)
+			break;
 	return NULL;
 }
 
