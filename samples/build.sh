@@ -17,7 +17,7 @@ SAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${PARE_SAMPLES_CACHE:-/var/cache/pare-samples}
 SUITE=bookworm
 # Part of the cache key: bump it when a change here changes the images built.
-IMAGE_FORMAT=1
+IMAGE_FORMAT=2
 
 usage() { sed -n '4,5p' "$0" | sed 's/^#  //' >&2; exit 2; }
 die() { echo "samples/build.sh: $*" >&2; exit 1; }
@@ -81,9 +81,11 @@ hooks=()
 for h in "${CUSTOMIZE[@]}"; do hooks+=(--customize-hook="$h"); done
 include=$(IFS=,; echo "${PACKAGES[*]}")
 mmdebstrap --quiet --variant=minbase ${include:+--include="$include"} "${hooks[@]}" \
-	"$SUITE" "$work/base.tar" >&2 || die "mmdebstrap failed"
-# Image builders never put device nodes into layers; keep /dev itself, empty.
-tar --delete --wildcards -f "$work/base.tar" './dev/?*' 2>/dev/null || true
+	"$SUITE" "$work/mmdebstrap.tar" >&2 || die "mmdebstrap failed"
+# Image builders never put device nodes into layers: /dev stays, empty. The layer is checked against
+# dpkg's records, and the package versions are kept beside the archive (NAME-KEY.packages).
+"$SAMPLES/baselayer.py" "$work/mmdebstrap.tar" "$work/base.tar" "$work/packages" || die "base layer check failed"
+rm -f "$work/mmdebstrap.tar"
 
 # Layer 2: the application files, owned by root unless ADD says otherwise, plus whiteouts.
 stage="$work/stage"
@@ -130,6 +132,7 @@ for e in "${ENV[@]}"; do cfg+=(--config.env="$e"); done
 [ -n "$STOPSIGNAL" ] && cfg+=(--config.stopsignal="$STOPSIGNAL")
 umoci config --image "$oci:latest" --history.created_by "pare sample $name: image config" "${cfg[@]}"
 skopeo copy -q "oci:$oci:latest" "docker-archive:$out.tmp.$$:pare-sample/$name:latest" >&2
+mv "$work/packages" "${out%.$ext}.packages"
 mv "$out.tmp.$$" "$out"
 log "built $(basename "$out") ($(du -m "$out" | cut -f1) MB) in $(($(date +%s) - start)) s"
 echo "$out"

@@ -14,6 +14,26 @@ sample_port() {
 	)
 }
 
+# sample_versions NAME ARCHIVE: "pkg version, ..." of the recipe's own packages in ARCHIVE, from the
+# NAME-KEY.packages list samples/build.sh keeps beside it (every installed package is there).
+sample_versions() {
+	local list=${2%.tar} p v out=()
+	list=${list%.oci}.packages
+	[ -f "$list" ] || { echo "no package list $list"; return 0; }
+	for p in $(
+		set +u
+		PACKAGES=()
+		dir="$SAMPLES_DIR/$1"
+		. "$SAMPLES_DIR/$1/recipe" >/dev/null 2>&1
+		echo "${PACKAGES[*]}"
+	); do
+		v=$(awk -v p="$p" '$1 == p || $1 ~ "^" p ":" {print $2; exit}' "$list")
+		out+=("$p ${v:-?}")
+	done
+	local IFS=,
+	echo "${out[*]:-no packages}" | sed 's/,/, /g'
+}
+
 # sample_options NAME: fills the array SAMPLE_OPTIONS from samples/NAME/pare-options
 # (one argument per line; blank lines and lines starting with # are ignored).
 sample_options() {

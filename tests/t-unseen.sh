@@ -89,7 +89,7 @@ need_dockerd || { not_ok "dockerd answers"; t_done; }
 # samples/build.sh builds the recipes next to it: a copy of it beside copies of ours.
 S=$T/unseen
 mkdir -p "$S"
-cp "$ROOT/samples/build.sh" "$ROOT/samples/lib.sh" "$S/"
+cp "$ROOT/samples/build.sh" "$ROOT/samples/baselayer.py" "$ROOT/samples/lib.sh" "$S/"
 cp -a "$ROOT/tests/unseen/." "$S/"
 . "$S/lib.sh"
 export PARE_SAMPLES_CACHE=${PARE_UNSEEN_CACHE:-$CACHE/unseen}
@@ -145,13 +145,15 @@ for name in "${names[@]}"; do
 		not_ok "$name: image builds" "$(tail -5 "$T/$name.build.log")"
 		continue
 	}
-	ok "$name: image builds ($(basename "$fat"))"
+	versions=$(sample_versions "$name" "$fat")
+	ok "$name: image builds ($(basename "$fat"): $versions)"
 	docker load -i "$fat" | sed -n 's/^Loaded image: //p' | tail -1 >"$T/ref"
 	ref=$(cat "$T/ref")
 	docker tag "$ref" "$N-$name:fat"
 	t_cleanup_add "docker rmi -f $N-$name:fat $N-$name:slim $N-$name:pipe >/dev/null 2>&1"
 	if ! run_check "$name" "$N-$name:fat" "$T/$name.fat.txt"; then
-		not_ok "$name: the original passes its check" "$(tail -5 "$T/$name.fat.txt")"
+		not_ok "$name: image broken: the original fails its own check (not a pare failure)" \
+			"built from: $versions (every package: ${fat%.tar}.packages)" "$(tail -15 "$T/$name.fat.txt")"
 		continue
 	fi
 	sample_options "$name"
