@@ -197,7 +197,7 @@ int cmd_build(int argc, char **argv)
 	rt_config_init(&cfg);
 
 	double t = build_now(), t_start = t;
-	if (cli_phase("reading the image", &err) < 0 || image_open(a.input, a.ro.ref, &img, &err) < 0)
+	if (cli_phase("reading the image", &err) < 0 || cli_image_open(a.input, a.ro.ref, &img, &err) < 0)
 		goto out;
 	if (!(out_config = build_output_config(img->config, &a.nc, &err)))
 		goto out;

@@ -40,6 +40,9 @@ int cli_phase(const char *what, struct pare_error *err);
 int cli_phase_quiet(const char *what, struct pare_error *err);
 /* A failed command's status: 128+N when signal N interrupted it (130 for SIGINT, 143 for SIGTERM). */
 int cli_exit_status(int status);
+/* image_open(), then its notes about the input printed as "pare: warning: ..." lines. */
+struct image;
+int cli_image_open(const char *input, const char *ref, struct image **out, struct pare_error *err);
 /* "12.3 MiB" into buf. */
 const char *cli_human_size(uint64_t n, char buf[32]);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "image/image.h"
 #include "image/writer.h"
 #include "lib/error.h"
 #include "lib/interrupt.h"
@@ -96,4 +97,13 @@ const char *cli_human_size(uint64_t n, char buf[32])
 	else
 		snprintf(buf, 32, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
 	return buf;
+}
+
+int cli_image_open(const char *input, const char *ref, struct image **out, struct pare_error *err)
+{
+	if (image_open(input, ref, out, err) < 0)
+		return -1;
+	for (size_t i = 0; i < (*out)->notes.n; i++)
+		pare_info("pare: warning: %s\n", (*out)->notes.v[i]);
+	return 0;
 }

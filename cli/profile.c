@@ -145,7 +145,7 @@ int cmd_profile(int argc, char **argv)
 	struct rt_config cfg;
 	rt_config_init(&cfg);
 	cli_interrupt_install();
-	if (cli_phase("reading the image", &err) < 0 || image_open(input, ro.ref, &img, &err) < 0 ||
+	if (cli_phase("reading the image", &err) < 0 || cli_image_open(input, ro.ref, &img, &err) < 0 ||
 	    rt_config_from_image(&cfg, img, &ro.o, &err) < 0 || cli_run_opts_apply(&ro, &cfg, &err) < 0)
 		goto out;
 	/* No index: the runtime builds one only when the image is not unpacked in its cache yet, so a

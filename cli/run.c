@@ -82,7 +82,7 @@ int cmd_run(int argc, char **argv)
 	/* Until the application runs, SIGINT/SIGTERM stop pare cleanly (lib/interrupt.h); then they are
 	 * the application's. */
 	cli_interrupt_install();
-	if (cli_phase_quiet("reading the image", &err) < 0 || image_open(input, ro.ref, &img, &err) < 0 ||
+	if (cli_phase_quiet("reading the image", &err) < 0 || cli_image_open(input, ro.ref, &img, &err) < 0 ||
 	    rt_config_from_image(&cfg, img, &ro.o, &err) < 0)
 		goto out;
 	note_architecture(img);

@@ -150,7 +150,7 @@ int cmd_squash(int argc, char **argv)
 
 	cli_interrupt_install();
 	tmp_reap_stale(); /* what a SIGKILLed run left */
-	if (cli_phase("reading the image", &err) < 0 || image_open(input, ref, &img, &err) < 0)
+	if (cli_phase("reading the image", &err) < 0 || cli_image_open(input, ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
 		goto out;

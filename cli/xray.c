@@ -74,7 +74,7 @@ int cmd_xray(int argc, char **argv)
 	struct xray_report *r = NULL;
 	int status = 1;
 
-	if (image_open(argv[optind], ref, &img, &err) < 0)
+	if (cli_image_open(argv[optind], ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
 		goto out;

@@ -75,6 +75,7 @@ void image_free(struct image *img)
 	free(img->format);
 	free(img->ref);
 	free(img->config_digest);
+	strvec_release(&img->notes);
 	free(img);
 }
 

@@ -4,6 +4,8 @@
 #ifndef PARE_IMAGE_H
 #define PARE_IMAGE_H
 #include <jansson.h>
+
+#include "lib/strvec.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +36,7 @@ struct image {
 	size_t n_layers;
 	struct image_layer *layers;
 	struct image_source *src;
+	struct strvec notes; /* warnings for the user about the input (printed by cli/), e.g. a manifest that was unreadable */
 };
 
 /* Open an image; `ref` picks one of several (NULL: the only one, or an error listing them).

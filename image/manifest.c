@@ -467,38 +467,118 @@ static int load_docker(struct image *img, struct cand *c, struct pare_error *err
 	return load_config(img, c->key, want, -1, err);
 }
 
-int image_load_manifest(struct image *img, const char *ref, struct pare_error *err)
+/* The chosen image, as index.json (use_index) or manifest.json describes it. */
+static int load_from(struct image *img, bool use_index, const char *ref, struct pare_error *err)
 {
-	struct image_source *s = img->src;
-	bool has_index = source_has(s, "index.json"), has_manifest = source_has(s, "manifest.json");
+	const char *doc_name = use_index ? "index.json" : "manifest.json";
 	json_t *doc = NULL;
 	char dg[SHA256_DIGEST_STR];
-	struct cand *cs = NULL;
+	struct cand *cs = NULL, *c = NULL;
 	size_t n = 0;
 	int ret = -1;
-	if (!has_index && !has_manifest)
-		return pare_error_set(err, 0, "'%s' is not a container image (no index.json or manifest.json)",
-				      img->input);
-	img->format = xstrdup(has_manifest && !s->is_dir ? "docker-archive" : s->is_dir ? "oci-dir" : "oci-archive");
-	if (has_index) {
-		if (source_read_json(s, "index.json", "index.json", NULL, -1, &doc, dg, err) < 0 ||
-		    collect_oci(doc, &cs, &n, err) < 0)
-			goto out;
-	} else {
-		if (source_read_json(s, "manifest.json", "manifest.json", NULL, -1, &doc, dg, err) < 0 ||
-		    collect_docker(doc, &cs, &n, err) < 0)
-			goto out;
-	}
-	struct cand *c = NULL;
-	if (choose(img, cs, n, ref, &c, err) < 0)
+	if (source_read_json(img->src, doc_name, doc_name, NULL, -1, &doc, dg, err) < 0 ||
+	    (use_index ? collect_oci(doc, &cs, &n, err) : collect_docker(doc, &cs, &n, err)) < 0 ||
+	    choose(img, cs, n, ref, &c, err) < 0)
 		goto out;
 	if (c->names.n)
 		img->ref = cand_display(c);
-	if ((has_index ? load_oci(img, c, err) : load_docker(img, c, err)) < 0)
+	if ((use_index ? load_oci(img, c, err) : load_docker(img, c, err)) < 0)
 		goto out;
 	ret = 0;
 out:
 	cands_release(cs, n);
 	json_decref(doc);
 	return ret;
+}
+
+/* Forget what a failed load_from filled in, so that the other manifest can be tried. */
+static void unload(struct image *img)
+{
+	for (size_t i = 0; i < img->n_layers; i++) {
+		free(img->layers[i].digest);
+		free(img->layers[i].diff_id);
+		free(img->layers[i].media_type);
+		free(img->layers[i].blob_name);
+	}
+	free(img->layers);
+	img->layers = NULL;
+	img->n_layers = 0;
+	json_decref(img->config);
+	img->config = NULL;
+	free(img->ref);
+	img->ref = NULL;
+	free(img->config_digest);
+	img->config_digest = NULL;
+}
+
+/* With index.json read, does manifest.json (which docker load reads) name the same image, by its
+ * config digest? 1 yes, 0 it names other images only, -1 it cannot be read (err says why). */
+static int manifest_agrees(struct image *img, struct pare_error *err)
+{
+	json_t *doc = NULL, *e;
+	char dg[SHA256_DIGEST_STR];
+	size_t i;
+	int ret = -1;
+	if (source_read_json(img->src, "manifest.json", "manifest.json", NULL, -1, &doc, dg, err) < 0)
+		return -1;
+	if (!json_is_array(doc)) {
+		pare_error_set(err, 0, "manifest.json is not a JSON array");
+		goto out;
+	}
+	ret = 0;
+	json_array_foreach (doc, i, e) {
+		const char *config;
+		json_t *cfg = NULL;
+		struct pare_error ignored = { 0 };
+		if (req_str(e, "Config", "entry", &config, &ignored) < 0 ||
+		    source_read_json(img->src, config, "config", NULL, -1, &cfg, dg, &ignored) < 0)
+			continue;
+		json_decref(cfg);
+		if (strcmp(dg, img->config_digest) == 0) {
+			ret = 1;
+			break;
+		}
+	}
+out:
+	json_decref(doc);
+	return ret;
+}
+
+/* An archive with both index.json and manifest.json (Docker 25+, pare's own output): index.json is
+ * read; when it cannot be, manifest.json is, with a note; when both are readable they must describe
+ * the same image, or engines would load different images from one archive (doc/IMAGE.md). */
+static int load_dual(struct image *img, const char *ref, struct pare_error *err)
+{
+	struct pare_error ierr = { 0 }, merr = { 0 };
+	if (load_from(img, true, ref, &ierr) == 0) {
+		int agree = manifest_agrees(img, &merr);
+		if (agree == 1)
+			return 0;
+		if (agree < 0) {
+			strvec_pushf(&img->notes, "manifest.json cannot be read (%s): index.json was used; docker load would fail on this archive",
+				     merr.msg);
+			return 0;
+		}
+		return pare_error_set(err, 0, "index.json and manifest.json describe different images (index.json: config %s, "
+					      "which manifest.json does not list)", img->config_digest);
+	}
+	unload(img);
+	if (load_from(img, false, ref, &merr) == 0) {
+		strvec_pushf(&img->notes, "index.json cannot be read (%s): manifest.json was used", ierr.msg);
+		return 0;
+	}
+	return pare_error_set(err, ierr.code, "%s (and manifest.json: %s)", ierr.msg, merr.msg);
+}
+
+int image_load_manifest(struct image *img, const char *ref, struct pare_error *err)
+{
+	struct image_source *s = img->src;
+	bool has_index = source_has(s, "index.json"), has_manifest = source_has(s, "manifest.json");
+	if (!has_index && !has_manifest)
+		return pare_error_set(err, 0, "'%s' is not a container image (no index.json or manifest.json)",
+				      img->input);
+	img->format = xstrdup(has_manifest && !s->is_dir ? "docker-archive" : s->is_dir ? "oci-dir" : "oci-archive");
+	if (has_index && has_manifest)
+		return load_dual(img, ref, err);
+	return load_from(img, has_index, ref, err);
 }

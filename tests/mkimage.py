@@ -52,6 +52,7 @@ Spec (JSON)
                                  config file name)
     "drop_blob": ["layer:0", "config", "manifest"]   leave these out of the output
     "manifest_raw": TEXT         use TEXT as manifest.json (docker formats) or as the manifest blob
+    "docker_manifest_raw": TEXT  format "docker": use TEXT as manifest.json only (the OCI manifest blob stays)
     "config_raw": TEXT           use TEXT as the config blob
     "index_raw": TEXT            use TEXT as index.json
     "extra_diff_ids": N, "drop_diff_ids": N, "extra_history": N }
@@ -351,6 +352,8 @@ def build_oci(spec, blobs, docker_style):
                                            "blobs/sha256/" + sha(l["data"])[7:] for l in layers]})
         if "manifest_raw" in corrupt and docker_style:
             raw_docker_manifest = corrupt["manifest_raw"].encode()
+        if "docker_manifest_raw" in corrupt and docker_style:
+            raw_docker_manifest = corrupt["docker_manifest_raw"].encode()
     idx = json.dumps(index, sort_keys=True).encode()
     if "index_raw" in spec.get("corrupt", {}):
         idx = spec["corrupt"]["index_raw"].encode()

@@ -231,6 +231,27 @@ two_images() {
 }
 check "--ref picks one image of several; without it the error lists them" two_images
 
+# Both manifests: one unreadable -> the other, with a one-line warning; disagreeing -> an error.
+dual_manifests() {
+	python3 "$ROOT/tests/mkimage.py" - "$T/dual.tar" <<-'EOF' || return 1
+		{"format": "docker", "tags": ["dual:1"], "corrupt": {"index_raw": "{"},
+		 "layers": [{"entries": [{"path": "f", "content": "x"}]}]}
+	EOF
+	"$PARE" squash "$T/dual.tar" -o "$T/dual-sq.tar" 2>"$T/dual.err" || return 1
+	cat "$T/dual.err"
+	[ "$(grep -c warning "$T/dual.err")" = 1 ] && grep -q '^pare: warning: index.json cannot be read' "$T/dual.err" &&
+		skopeo inspect "docker-archive:$T/dual-sq.tar" >/dev/null || return 1
+	python3 "$ROOT/tests/mkimage.py" - "$T/dual2.tar" <<-'EOF' || return 1
+		{"format": "docker", "tags": ["dual:1"],
+		 "corrupt": {"docker_manifest_raw": "[{\"Config\": \"c.json\", \"Layers\": []}]"},
+		 "extra_members": [{"name": "c.json", "content": "{}"}],
+		 "layers": [{"entries": [{"path": "f", "content": "x"}]}]}
+	EOF
+	"$PARE" squash "$T/dual2.tar" -o "$T/dual2-sq.tar" 2>"$T/dual2.err"
+	[ $? = 1 ] && grep -q 'describe different images' "$T/dual2.err" && [ ! -e "$T/dual2-sq.tar" ]
+}
+check "index.json and manifest.json: an unreadable one is a warning, disagreeing ones an error" dual_manifests
+
 atomic() {
 	mkdir -p "$T/atomic"
 	head -c 3000000 "$T/docker-save.tar" >"$T/atomic/truncated.tar"

@@ -331,6 +331,51 @@ TEST(image_bad_json)
 	check_bad("deep", spec, "maximum parsing depth");
 }
 
+/* Docker 25+ archives carry index.json and manifest.json: one unreadable -> the other, with a note;
+ * both readable but naming different images -> an error (doc/IMAGE.md, "Both manifests"). */
+static void check_dual(const char *name, const char *spec, const char *want_note)
+{
+	cleanup_free char *path = fixture_image(spec, name);
+	if (!path)
+		return;
+	struct pare_error err = { 0 };
+	struct image *img = NULL;
+	if (image_open(path, NULL, &img, &err) < 0) {
+		unit_fail(__FILE__, __LINE__, "%s: %s", name, err.msg);
+		return;
+	}
+	CHECK_INT(img->n_layers, 1);
+	CHECK_STR(img->format, "docker-archive");
+	if (want_note) {
+		CHECK_INT(img->notes.n, 1);
+		if (img->notes.n)
+			CHECK(strstr(img->notes.v[0], want_note) != NULL);
+	} else {
+		CHECK_INT(img->notes.n, 0);
+	}
+	image_free(img);
+	CHECK_INT(read_all(path, NULL, &err), 1);
+}
+
+TEST(image_dual_manifests)
+{
+	check_dual("dual-ok", "{\"format\": \"docker\", \"tags\": [\"app:1\"], " ONE "}", NULL);
+	check_dual("dual-bad-index", "{\"format\": \"docker\", \"corrupt\": {\"index_raw\": \"[\"}, " ONE "}",
+		   "index.json cannot be read (index.json is not valid JSON");
+	check_dual("dual-bad-index-blob", "{\"format\": \"docker\", \"corrupt\": {\"drop_blob\": [\"manifest\"]}, " ONE "}",
+		   "index.json cannot be read");
+	check_dual("dual-bad-manifest", "{\"format\": \"docker\", \"corrupt\": {\"docker_manifest_raw\": \"{nope\"}, " ONE "}",
+		   "manifest.json cannot be read (manifest.json is not valid JSON");
+	check_bad("dual-disagree",
+		  "{\"format\": \"docker\", \"corrupt\": {\"docker_manifest_raw\": \"[{\\\"Config\\\": \\\"other.json\\\", "
+		  "\\\"Layers\\\": []}]\"}, \"extra_members\": [{\"name\": \"other.json\", \"content\": "
+		  "\"{\\\"rootfs\\\": {\\\"diff_ids\\\": []}}\"}], " ONE "}",
+		  "index.json and manifest.json describe different images");
+	check_bad("dual-both-bad",
+		  "{\"format\": \"docker\", \"corrupt\": {\"index_raw\": \"[\", \"docker_manifest_raw\": \"{nope\"}, " ONE "}",
+		  "(and manifest.json: manifest.json is not valid JSON");
+}
+
 TEST(image_decompression_bomb_capped)
 {
 	setenv("PARE_MAX_LAYER_BYTES", "1000000", 1);
