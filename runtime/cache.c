@@ -29,32 +29,6 @@ struct rt_rootfs {
 	char *tmp_dir;  /* uncached: the pare-* dir holding the tree */
 };
 
-static char *cache_base(void)
-{
-	const char *e = getenv("PARE_CACHE_DIR");
-	if (e && e[0] == '/')
-		return xstrdup(e);
-	if (geteuid() == 0)
-		return xstrdup("/var/cache/pare");
-	e = getenv("XDG_CACHE_HOME");
-	if (e && e[0] == '/')
-		return xasprintf("%s/pare", e);
-	e = getenv("HOME");
-	if (e && e[0] == '/')
-		return xasprintf("%s/.cache/pare", e);
-	return NULL;
-}
-
-static long cache_max(void)
-{
-	const char *e = getenv("PARE_ROOTFS_CACHE_MAX");
-	if (!e || !*e)
-		return DEFAULT_CACHE_MAX;
-	char *end;
-	long v = strtol(e, &end, 10);
-	return (*end || v < 0) ? DEFAULT_CACHE_MAX : v;
-}
-
 static int mkdir_p(const char *path, mode_t mode)
 {
 	cleanup_free char *p = xstrdup(path);
@@ -70,6 +44,79 @@ static int mkdir_p(const char *path, mode_t mode)
 		return -1;
 	return 0;
 }
+
+/* A cache base we may use: BASE/rootfs created (0700) or there, a directory, writable and searchable.
+ * `private`: it must also be ours and closed to others (a name under a shared $TMPDIR that someone
+ * else may have made first). 0, or -1 with errno set. */
+static int cache_base_usable(const char *base, bool private)
+{
+	cleanup_free char *dir = xasprintf("%s/rootfs", base);
+	struct stat st;
+	if (private) {
+		if ((mkdir(base, 0700) < 0 && errno != EEXIST) || lstat(base, &st) < 0)
+			return -1;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077)) {
+			errno = EPERM;
+			return -1;
+		}
+	}
+	if (mkdir_p(dir, 0700) < 0)
+		return -1;
+	if (lstat(dir, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return access(dir, W_OK | X_OK);
+}
+
+/* Where trees are cached: PARE_CACHE_DIR when set (used as it is); else /var/cache/pare as root,
+ * $XDG_CACHE_HOME/pare or ~/.cache/pare otherwise; when that cannot be used (HOME not writable, a
+ * service user's HOME=/nonexistent, a read-only /var), a per-user $TMPDIR/pare-cache-UID, with a
+ * note. NULL: no cache at all (each run unpacks into its temporary directory). */
+static char *cache_base(void)
+{
+	const char *e = getenv("PARE_CACHE_DIR");
+	if (e && e[0] == '/')
+		return xstrdup(e);
+	cleanup_free char *want = NULL;
+	if (geteuid() == 0) {
+		want = xstrdup("/var/cache/pare");
+	} else if ((e = getenv("XDG_CACHE_HOME")) && e[0] == '/') {
+		want = xasprintf("%s/pare", e);
+	} else if ((e = getenv("HOME")) && e[0] == '/') {
+		want = xasprintf("%s/.cache/pare", e);
+	}
+	int why = 0;
+	if (want) {
+		if (cache_base_usable(want, false) == 0)
+			return steal_pointer(&want);
+		why = errno;
+	}
+	char *fallback = xasprintf("%s/pare-cache-%u", tmp_base(), (unsigned)geteuid());
+	if (cache_base_usable(fallback, true) == 0) {
+		if (want)
+			pare_info("pare: note: the cache directory '%s/rootfs' cannot be used (%s): caching in '%s'\n",
+				  want, strerror(why), fallback);
+		return fallback;
+	}
+	pare_info("pare: note: no usable cache directory ('%s': %s; '%s': %s): the image is unpacked for this run only\n",
+		  want ? want : "$HOME/.cache/pare", want ? strerror(why) : "HOME is not set", fallback, strerror(errno));
+	free(fallback);
+	return NULL;
+}
+
+static long cache_max(void)
+{
+	const char *e = getenv("PARE_ROOTFS_CACHE_MAX");
+	if (!e || !*e)
+		return DEFAULT_CACHE_MAX;
+	char *end;
+	long v = strtol(e, &end, 10);
+	return (*end || v < 0) ? DEFAULT_CACHE_MAX : v;
+}
+
 
 /* The key: the layers' diff_ids, and whether owners were restored (root or not). NULL: not cacheable. */
 static char *cache_key(const struct image *img)
@@ -324,6 +371,17 @@ static int prepare_cached(struct image *img, const struct layer_index *idx, stru
 	return ret;
 }
 
+/* A failed or interrupted unpack leaves no tree: remove its <key>.lock too, unless another run holds it. */
+static void drop_unused_lock(const char *base, const char *key, struct rt_rootfs *r)
+{
+	struct stat st;
+	if (r->lock_fd < 0 || r->reused || (r->dir && lstat(r->dir, &st) == 0) ||
+	    flock(r->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	cleanup_free char *lock = xasprintf("%s/rootfs/%s.lock", base, key);
+	unlink(lock);
+}
+
 static int prepare(struct image *img, const struct layer_index *idx, struct layer_index **idx_out,
 		   struct rt_rootfs **out, struct pare_error *err)
 {
@@ -332,6 +390,8 @@ static int prepare(struct image *img, const struct layer_index *idx, struct laye
 	cleanup_free char *base = cache_max() > 0 ? cache_base() : NULL;
 	cleanup_free char *key = base ? cache_key(img) : NULL;
 	int ret = key ? prepare_cached(img, idx, idx_out, base, key, r, err) : prepare_uncached(img, idx, idx_out, r, err);
+	if (ret < 0 && key)
+		drop_unused_lock(base, key, r);
 	if (ret < 0) {
 		rt_rootfs_free(r);
 		return -1;

@@ -14,7 +14,9 @@ mkdir -p "$OUT"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "demo: $*" >&2; exit 1; }
 [ -x "$PARE" ] || fail "$PARE is missing: run make"
-trap 'pare_run_stop' EXIT
+. "$ROOT/tests/fresh.sh"
+fresh_caches
+trap 'pare_run_stop; rm -rf ${FRESH_TMP:+"$FRESH_TMP"}' EXIT
 
 step "1. the sample image: $NAME (Debian bookworm + $(set +u; dir=$ROOT/samples/$NAME; . "$dir/recipe"; echo "${PACKAGES[*]}"))"
 [ -f "$("$ROOT/samples/build.sh" --path "$NAME" 2>/dev/null)" ] || echo "building it with mmdebstrap (downloads Debian packages once, then cached)..."

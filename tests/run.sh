@@ -9,6 +9,10 @@ export BUILD
 out=$(mktemp -d "${TMPDIR:-/var/tmp}/paretestrun.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
+. tests/fresh.sh
+fresh_caches
+trap 'rm -rf "$out" ${FRESH_TMP:+"$FRESH_TMP"}' EXIT
+
 # Tests start python3 hundreds of times (tests/mkimage.py per fixture, JSON checks). When python3 on PATH
 # is a wrapper script (a pyenv shim costs seconds per start on a loaded machine), put the interpreter it
 # resolves to first on PATH under the same name: the same python3, started directly.

@@ -226,6 +226,32 @@ if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" =
 	check "rootless without a tmpfs layer: says --disk-limit is not applied" grep -q "disk-limit not applied" "$T/fallback.err"
 	PARE_ROOTFS_CACHE_MAX=0 asnobody "$T/ro.tar" true
 	assert_eq "rootless: no temp dir left (copied-up 0555 dirs included)" "$(ls -A "$NB/tmp")" ""
+	# An unusable cache directory (HOME not writable or missing): a per-user one under $TMPDIR, with a note.
+	fb="$NB/tmp/pare-cache-65534"
+	for home in /root /nonexistent; do
+		rm -rf "$fb"
+		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -u PARE_CACHE_DIR -u XDG_CACHE_HOME HOME=$home \
+			TMPDIR="$NB/tmp" "$PARE" run "$T/base.tar" sh -c 'echo ran' 2>"$T/cachefb.err")
+		assert_eq "rootless, HOME=$home: the run works" "$out" ran
+		check "rootless, HOME=$home: a note names the unusable directory and the fallback" \
+			grep -q "note: the cache directory '$home/.cache/pare/rootfs' cannot be used (.*): caching in '$fb'" "$T/cachefb.err"
+		check "rootless, HOME=$home: the tree is cached in the fallback" sh -c "ls '$fb/rootfs' | grep -qE '^[0-9a-f]{64}\$'"
+	done
+	assert_eq "rootless: the fallback cache is private to its user" "$(stat -c '%u %a' "$fb")" "65534 700"
+	xdg="$NB/xdg"
+	mkdir -p "$xdg" && chown 65534:65534 "$xdg"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env -u PARE_CACHE_DIR HOME=/nonexistent XDG_CACHE_HOME="$xdg" \
+		TMPDIR="$NB/tmp" "$PARE" run "$T/base.tar" true 2>"$T/cachefb.err"
+	check "rootless: \$XDG_CACHE_HOME/pare is used when HOME is not, without a note" \
+		sh -c "test -d '$xdg/pare/rootfs' && ! grep -q note '$T/cachefb.err'"
+	# A fallback name somebody else made (world-writable, not ours) is not used: uncached, with a note.
+	rm -rf "$fb" && mkdir -m 0777 "$fb"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -u PARE_CACHE_DIR -u XDG_CACHE_HOME HOME=/nonexistent \
+		TMPDIR="$NB/tmp" "$PARE" run "$T/base.tar" sh -c 'echo ran' 2>"$T/cachefb.err")
+	assert_eq "rootless, a foreign fallback directory: the run works uncached" "$out" ran
+	check "rootless, a foreign fallback directory: not used, said" sh -c \
+		"grep -q 'no usable cache directory' '$T/cachefb.err' && [ -z \"\$(ls -A '$fb')\" ]"
+	rm -rf "$fb" "$xdg"
 else
 	skip "rootless pare run" "unprivileged user namespaces are disabled on this kernel"
 fi
