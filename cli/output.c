@@ -4,18 +4,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "image/image.h"
+#include "image/transport.h"
 #include "image/writer.h"
 #include "lib/error.h"
 #include "lib/interrupt.h"
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
+/* An image in the engine goes back to it: "docker-daemon:NAME.SUFFIX:TAG" (a digest gives "latest"). */
+static char *daemon_output(const char *ref, const char *suffix)
+{
+	cleanup_free char *name = xstrndup(ref, strcspn(ref, "@"));
+	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
+	const char *tag = "latest";
+	if (colon && (!slash || colon > slash)) {
+		*(char *)colon = '\0';
+		tag = colon + 1;
+	}
+	return xasprintf("docker-daemon:%s.%s:%s", name, suffix, tag);
+}
+
 char *cli_default_output(const char *input, const char *suffix, bool oci_dir)
 {
+	struct stat st;
+	if (!strncmp(input, "docker-daemon:", 14))
+		return daemon_output(input + 14, suffix);
+	if (strcmp(input, "-") != 0 && !strchr(input, '/') && strchr(input, ':') && !strstr(input, ".tar") &&
+	    stat(input, &st) < 0)
+		return daemon_output(input, suffix); /* a bare NAME:TAG read from the engine (image_open) */
+	struct image_name tn;
+	if (image_transport_parse(input, &tn, NULL) == 0)
+		input = tn.rest;
 	cleanup_free char *norm = path_normalize(input);
 	cleanup_free char *base = xstrdup(path_basename(norm));
 	static const char *const exts[] = { ".tar.gz", ".tar.zst", ".tar.zstd", ".tgz", ".tar", ".oci", NULL };

@@ -1,9 +1,16 @@
 /* image_open(): the source, the chosen image's manifest and config, and each layer's blob located
  * and its compression sniffed. Config accessors. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "image/daemon.h"
 #include "image/internal.h"
+#include "image/transport.h"
+#include "lib/tmp.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 
@@ -35,11 +42,79 @@ static int locate_layers(struct image *img, struct pare_error *err)
 	return 0;
 }
 
+/* A name that is not a file and reads as an image reference ("myapp:1", "team/app"). */
+static bool looks_like_ref(const char *s)
+{
+	if (!*s || *s == '/' || *s == '.' || strstr(s, ".tar") || strchr(s, ' '))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@", *p))
+			return false;
+	return true;
+}
+
+/* docker-daemon:REF: the engine's export lands in a temporary file that is unlinked once open
+ * (the source keeps its descriptor). */
+static int open_daemon(struct image *img, const char *ref, struct pare_error *err)
+{
+	cleanup_free char *dir = NULL;
+	if (tmp_dir_create(&dir, err) < 0)
+		return -1;
+	cleanup_free char *path = xasprintf("%s/export.tar", dir);
+	int rc = daemon_export(ref, path, err);
+	if (rc == 0)
+		rc = source_open(path, &img->src, err);
+	tmp_remove_tree(dir, NULL);
+	if (rc == 0) {
+		free(img->src->display);
+		img->src->display = xasprintf("docker-daemon:%s", ref);
+	}
+	return rc;
+}
+
+static int open_source(struct image *img, const char *input, struct pare_error *err)
+{
+	struct image_name n;
+	if (image_transport_parse(input, &n, err) < 0)
+		return -1;
+	struct stat st;
+	switch (n.transport) {
+	case IMAGE_TR_DAEMON:
+		return open_daemon(img, n.rest, err);
+	case IMAGE_TR_REGISTRY:
+		return pare_error_set(err, 0, "'%s': reading from a registry (docker://) is not supported yet; "
+				      "copy it with 'skopeo copy %s docker-archive:FILE'", input, input);
+	case IMAGE_TR_OCI_DIR:
+		if (stat(n.rest, &st) == 0 && !S_ISDIR(st.st_mode))
+			return pare_error_set(err, ENOTDIR, "'%s': '%s' is not a directory", input, n.rest);
+		break;
+	case IMAGE_TR_DOCKER_ARCHIVE:
+	case IMAGE_TR_OCI_ARCHIVE:
+		if (stat(n.rest, &st) == 0 && S_ISDIR(st.st_mode))
+			return pare_error_set(err, EISDIR, "'%s': '%s' is a directory, not an archive", input, n.rest);
+		break;
+	case IMAGE_TR_PATH:
+		if (strcmp(input, "-") != 0 && stat(input, &st) < 0 && errno == ENOENT && looks_like_ref(input)) {
+			if (daemon_available())
+				return open_daemon(img, input, err);
+			return pare_error_set(err, ENOENT,
+					      "'%s' is not a file, and no Docker engine answers: name it docker-daemon:%s "
+					      "(with DOCKER_HOST set), or save it first: docker save %s -o FILE.tar",
+					      input, input, input);
+		}
+		break;
+	}
+	return source_open(n.rest, &img->src, err);
+}
+
 int image_open(const char *input, const char *ref, struct image **out, struct pare_error *err)
 {
 	struct image *img = xcalloc(1, sizeof(*img));
-	img->input = xstrdup(input);
-	if (source_open(input, &img->src, err) < 0 || image_load_manifest(img, ref, err) < 0 ||
+	struct image_name n;
+	/* a path keeps its own name (output defaults and "input == output" checks use it) */
+	img->input = xstrdup(image_transport_parse(input, &n, NULL) == 0 && n.transport != IMAGE_TR_DAEMON &&
+			     n.transport != IMAGE_TR_REGISTRY ? n.rest : input);
+	if (open_source(img, input, err) < 0 || image_load_manifest(img, ref, err) < 0 ||
 	    locate_layers(img, err) < 0) {
 		image_free(img);
 		image_error_clean(err);

@@ -529,8 +529,8 @@ static int build_docs(struct image *img, const struct image_write_opts *opts, co
 	return 0;
 }
 
-int image_write(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
-		struct pare_error *err)
+int image_write_local(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
+		      struct pare_error *err)
 {
 	if (!opts->output || !*opts->output)
 		return pare_error_set(err, 0, "no output given");

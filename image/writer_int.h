@@ -8,6 +8,10 @@
 #include "image/writer.h"
 #include "lib/hash.h"
 
+/* image_write to a path (a file, a directory, "-" or a device), the output's transport resolved. */
+int image_write_local(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
+		      struct pare_error *err);
+
 /* What writing the layer produced. */
 struct writer_layer {
 	char diff_id[SHA256_DIGEST_STR]; /* of the uncompressed tar */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/transport.h"
 #include "image/writer_int.h"
 #include "tests/unit/unit.h"
 
@@ -123,4 +124,30 @@ TEST(index_and_manifests)
 	free(s);
 	json_decref(m);
 	image_tag_release(&t);
+}
+
+static void check_transport(const char *in, enum image_transport t, const char *rest)
+{
+	struct image_name n;
+	CHECK_INT(image_transport_parse(in, &n, NULL), 0);
+	CHECK_INT((int)n.transport, (int)t);
+	CHECK_STR(n.rest, rest);
+}
+
+TEST(transport_parse)
+{
+	check_transport("app.tar", IMAGE_TR_PATH, "app.tar");
+	check_transport("-", IMAGE_TR_PATH, "-");
+	check_transport("busybox:1.36", IMAGE_TR_PATH, "busybox:1.36");
+	check_transport("docker-archive:/x/a.tar", IMAGE_TR_DOCKER_ARCHIVE, "/x/a.tar");
+	check_transport("oci-archive:a:b.tar", IMAGE_TR_OCI_ARCHIVE, "a:b.tar");
+	check_transport("oci:dir", IMAGE_TR_OCI_DIR, "dir");
+	check_transport("docker-daemon:app:1", IMAGE_TR_DAEMON, "app:1");
+	check_transport("docker://127.0.0.1:5000/a:1", IMAGE_TR_REGISTRY, "127.0.0.1:5000/a:1");
+	check_transport("docker:/x", IMAGE_TR_PATH, "docker:/x");
+	struct image_name n;
+	struct pare_error err = { 0 };
+	CHECK_INT(image_transport_parse("oci:", &n, &err), -1);
+	CHECK_STR(err.msg, "'oci:' names no directory");
+	CHECK_INT(image_transport_parse("docker-daemon:", &n, NULL), -1);
 }
