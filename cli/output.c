@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -31,11 +30,9 @@ static char *daemon_output(const char *ref, const char *suffix)
 
 char *cli_default_output(const char *input, const char *suffix, bool oci_dir)
 {
-	struct stat st;
 	if (!strncmp(input, "docker-daemon:", 14))
 		return daemon_output(input + 14, suffix);
-	if (strcmp(input, "-") != 0 && !strchr(input, '/') && strchr(input, ':') && !strstr(input, ".tar") &&
-	    stat(input, &st) < 0)
+	if (image_name_is_engine_ref(input))
 		return daemon_output(input, suffix); /* a bare NAME:TAG read from the engine (image_open) */
 	struct image_name tn;
 	if (image_transport_parse(input, &tn, NULL) == 0)

@@ -42,17 +42,6 @@ static int locate_layers(struct image *img, struct pare_error *err)
 	return 0;
 }
 
-/* A name that is not a file and reads as an image reference ("myapp:1", "team/app"). */
-static bool looks_like_ref(const char *s)
-{
-	if (!*s || *s == '/' || *s == '.' || strstr(s, ".tar") || strchr(s, ' '))
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@", *p))
-			return false;
-	return true;
-}
-
 /* docker-daemon:REF: the engine's export lands in a temporary file that is unlinked once open
  * (the source keeps its descriptor). */
 static int open_daemon(struct image *img, const char *ref, struct pare_error *err)
@@ -94,7 +83,7 @@ static int open_source(struct image *img, const char *input, struct pare_error *
 			return pare_error_set(err, EISDIR, "'%s': '%s' is a directory, not an archive", input, n.rest);
 		break;
 	case IMAGE_TR_PATH:
-		if (strcmp(input, "-") != 0 && stat(input, &st) < 0 && errno == ENOENT && looks_like_ref(input)) {
+		if (image_name_is_engine_ref(input)) {
 			if (daemon_available())
 				return open_daemon(img, input, err);
 			return pare_error_set(err, ENOENT,

@@ -1,5 +1,7 @@
 /* Parsing an image name's transport prefix. */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "image/transport.h"
 
@@ -31,6 +33,19 @@ int image_transport_parse(const char *name, struct image_name *out, struct pare_
 		return 0;
 	}
 	return 0;
+}
+
+bool image_name_is_engine_ref(const char *s)
+{
+	struct image_name n;
+	struct stat st;
+	if (image_transport_parse(s, &n, NULL) < 0 || n.transport != IMAGE_TR_PATH || !*s || *s == '/' ||
+	    *s == '.' || *s == '-' || strstr(s, ".tar"))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@", *p))
+			return false;
+	return stat(s, &st) < 0 && errno == ENOENT;
 }
 
 const char *image_transport_label(enum image_transport t)

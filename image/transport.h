@@ -3,6 +3,8 @@
  * known prefix is a path (or "-"). doc/IMAGE.md. */
 #ifndef PARE_IMAGE_TRANSPORT_H
 #define PARE_IMAGE_TRANSPORT_H
+#include <stdbool.h>
+
 #include "lib/error.h"
 
 enum image_transport {
@@ -21,6 +23,9 @@ struct image_name {
 
 /* Split `name`; an empty rest after a prefix is an error. */
 int image_transport_parse(const char *name, struct image_name *out, struct pare_error *err);
+/* A name with no prefix that is not a file and reads as an image reference ("myapp:1",
+ * "team/app"): image_open reads it from the engine when one answers. */
+bool image_name_is_engine_ref(const char *name);
 /* The prefix's name ("docker-archive"), "path" for IMAGE_TR_PATH. */
 const char *image_transport_label(enum image_transport t);
 #endif

@@ -75,6 +75,10 @@ engine_round_trip() {
 DOCKER_HOST=unix:///var/run/docker.sock
 export DOCKER_HOST
 engine_round_trip dockerd
+docker load -i "$T/a.tar" >/dev/null && docker tag "$u:1" "$u" &&
+	t_cleanup_add "docker rmi -f '$u:1' '$u' '$u.squashed' >/dev/null 2>&1"
+check "a bare NAME (no tag) is read from the engine" "$PARE" squash "$u" -q
+check "... and written back as NAME.squashed:latest" docker image inspect "$u.squashed:latest"
 if need_podman_service; then
 	DOCKER_HOST=unix://$PODMAN_SOCK engine_round_trip podman
 else
