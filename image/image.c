@@ -122,10 +122,8 @@ void image_error_clean(struct pare_error *err)
 			*p = '?';
 }
 
-void image_free(struct image *img)
+void image_unload(struct image *img)
 {
-	if (!img)
-		return;
 	for (size_t i = 0; i < img->n_layers; i++) {
 		free(img->layers[i].digest);
 		free(img->layers[i].diff_id);
@@ -133,12 +131,24 @@ void image_free(struct image *img)
 		free(img->layers[i].blob_name);
 	}
 	free(img->layers);
+	img->layers = NULL;
+	img->n_layers = 0;
 	json_decref(img->config);
+	img->config = NULL;
+	free(img->ref);
+	img->ref = NULL;
+	free(img->config_digest);
+	img->config_digest = NULL;
+}
+
+void image_free(struct image *img)
+{
+	if (!img)
+		return;
+	image_unload(img);
 	source_free(img->src);
 	free(img->input);
 	free(img->format);
-	free(img->ref);
-	free(img->config_digest);
 	strvec_release(&img->notes);
 	free(img);
 }

@@ -67,6 +67,8 @@ void image_error_clean(struct pare_error *err);
 
 /* manifest.c: pick the image in the source and fill img's config, config_digest, layers, ref. */
 int image_load_manifest(struct image *img, const char *ref, struct pare_error *err);
+/* Free what image_load_manifest filled in (layers, config, ref), so that another manifest can be loaded. */
+void image_unload(struct image *img);
 /* The host's architecture as OCI names it ("amd64", "arm64", ...). */
 const char *image_host_arch(void);
 

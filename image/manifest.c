@@ -491,26 +491,6 @@ out:
 	return ret;
 }
 
-/* Forget what a failed load_from filled in, so that the other manifest can be tried. */
-static void unload(struct image *img)
-{
-	for (size_t i = 0; i < img->n_layers; i++) {
-		free(img->layers[i].digest);
-		free(img->layers[i].diff_id);
-		free(img->layers[i].media_type);
-		free(img->layers[i].blob_name);
-	}
-	free(img->layers);
-	img->layers = NULL;
-	img->n_layers = 0;
-	json_decref(img->config);
-	img->config = NULL;
-	free(img->ref);
-	img->ref = NULL;
-	free(img->config_digest);
-	img->config_digest = NULL;
-}
-
 /* With index.json read, does manifest.json (which docker load reads) name the same image, by its
  * config digest? 1 yes, 0 it names other images only, -1 it cannot be read (err says why). */
 static int manifest_agrees(struct image *img, struct pare_error *err)
@@ -562,7 +542,7 @@ static int load_dual(struct image *img, const char *ref, struct pare_error *err)
 		return pare_error_set(err, 0, "index.json and manifest.json describe different images (index.json: config %s, "
 					      "which manifest.json does not list)", img->config_digest);
 	}
-	unload(img);
+	image_unload(img);
 	if (load_from(img, false, ref, &merr) == 0) {
 		strvec_pushf(&img->notes, "index.json cannot be read (%s): manifest.json was used", ierr.msg);
 		return 0;
