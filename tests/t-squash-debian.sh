@@ -18,8 +18,12 @@ ROOTFS=$CACHE/squash-bookworm-ping.tar
 
 build_rootfs() {
 	[ -f "$ROOTFS" ] && return 0
-	mmdebstrap --quiet --variant=minbase --include=python3-minimal,iputils-ping,passwd bookworm "$ROOTFS.tmp.$$" &&
-		mv "$ROOTFS.tmp.$$" "$ROOTFS"
+	# mmdebstrap picks its output format from the name's ending: the temporary name must end in .tar
+	# (a name ending in .tmp.PID made a directory, which docker import cannot read).
+	local tmp="${ROOTFS%.tar}.tmp.$$.tar"
+	rm -rf "$ROOTFS"
+	mmdebstrap --quiet --variant=minbase --include=python3-minimal,iputils-ping,passwd bookworm "$tmp" &&
+		[ -f "$tmp" ] && mv "$tmp" "$ROOTFS"
 }
 check "fixture: bookworm rootfs (mmdebstrap, cached in $CACHE)" build_rootfs
 
