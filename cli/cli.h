@@ -51,5 +51,6 @@ int cmd_run(int argc, char **argv);
 int cmd_squash(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_xray(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 #endif

@@ -16,6 +16,7 @@ static const struct pare_command commands[] = {
 	{ "run", cmd_run, "run an image's entrypoint in its own namespaces, like docker run" },
 	{ "squash", cmd_squash, "flatten an image into one layer with the same filesystem and config" },
 	{ "xray", cmd_xray, "show what is in an image: layers, largest files, waste, caches, build tools" },
+	{ "lint", cmd_lint, "check a Dockerfile for what makes images large, slow to rebuild or unsafe" },
 	{ NULL, NULL, NULL },
 };
 

@@ -41,7 +41,7 @@ dir="$SAMPLES/$name"
 case $format in docker-archive) ext=tar ;; oci-archive) ext=oci.tar ;; *) usage ;; esac
 
 # The key covers everything that shapes the image: IMAGE_FORMAT, the recipe and the sample's files.
-key=$( (echo "$IMAGE_FORMAT $SUITE"; cd "$dir" && find . -type f ! -name check ! -name pare-options -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+key=$( (echo "$IMAGE_FORMAT $SUITE"; cd "$dir" && find . -type f ! -name check ! -name pare-options ! -name Dockerfile -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
 out="$CACHE/$name-$key.$ext"
 if [ $path_only = 1 ]; then echo "$out"; [ -f "$out" ]; exit; fi
 [ -f "$out" ] && { echo "$out"; exit 0; }

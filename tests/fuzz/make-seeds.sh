@@ -261,6 +261,25 @@ image() {
 	rm -rf "$tmp"
 }
 
+# Dockerfiles: the lint corpus, the samples' Dockerfiles and the parser's corner cases.
+dockerfile() {
+	local f n
+	mkdir -p "$out/dockerfile"
+	for f in tests/lint/*/*/Dockerfile samples/*/Dockerfile; do
+		n=${f#tests/lint/}
+		n=${n#samples/}
+		cp "$f" "$out/dockerfile/${n//\//_}"
+	done
+	printf '# escape=`\nARG B=debian\nFROM ${B:-x}:12 AS a\nRUN echo `\n# c\n  hi\nFROM a\n' | seed dockerfile escape
+	printf 'FROM x\nRUN <<A <<-"B"\na\nA\n\tb\n\tB\nCOPY <<C /c\nC\n' | seed dockerfile heredocs
+	printf 'FROM x\nRUN <<EOF\nunterminated\n' | seed dockerfile heredoc-open
+	printf 'FROM x\nRUN ["pip","install"]\nCMD ["a", 1]\nENTRYPOINT [\n' | seed dockerfile json
+	printf 'FROM x\r\nENV A=1 B="2 3" TOKEN=x\r\nARG SECRET\r\nADD a b http://x/y /\r\nUSER 0\r\n' | seed dockerfile crlf
+	printf 'FROM\nFROM a AS\n' | seed dockerfile from-broken
+	printf 'FROM a\nRUN x \\' | seed dockerfile trailing-escape
+}
+
+dockerfile
 links
 elf
 ldcache
