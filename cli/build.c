@@ -20,115 +20,13 @@
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "minifier/keep.h"
-#include "minifier/probe_exec.h"
-#include "minifier/probe_http.h"
+#include "probe/probe_exec.h"
+#include "probe/probe_http.h"
 
 struct timings {
 	double index, unpack, run, probes, minify, write;
 };
 
-static char **config_strv(const json_t *config, const char *key)
-{
-	struct strvec sv = STRVEC_INIT;
-	json_t *v = json_object_get(json_object_get(config, "config"), key);
-	size_t i;
-	json_t *s;
-	json_array_foreach(v, i, s)
-	{
-		if (json_is_string(s))
-			strvec_push(&sv, json_string_value(s));
-	}
-	return strvec_detach(&sv);
-}
-
-static const char *config_str(const json_t *config, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(config, "config"), key));
-}
-
-static char **config_keys(const json_t *config, const char *key)
-{
-	struct strvec sv = STRVEC_INIT;
-	json_t *o = json_object_get(json_object_get(config, "config"), key);
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v) strvec_push(&sv, k);
-	return strvec_detach(&sv);
-}
-
-/* "a b c" for a warning, cut at 120 characters. */
-static char *argv_text(char *const *v)
-{
-	char *s = xstrdup("");
-	for (size_t i = 0; v && v[i]; i++) {
-		char *n = xasprintf("%s%s%s", s, i ? " " : "", v[i]);
-		free(s);
-		s = n;
-	}
-	if (strlen(s) > 120)
-		memcpy(s + 114, "[...]", 6);
-	return s;
-}
-
-/* When the slim image is given another command than the analysis ran (--new-entrypoint, --new-cmd
- * without the same --entrypoint/--cmd), what only that command uses was never traced. */
-static char *command_mismatch(char *const *analysed, char *const *out)
-{
-	size_t i = 0;
-	while (analysed && out && analysed[i] && out[i] && !strcmp(analysed[i], out[i]))
-		i++;
-	if ((!analysed || !analysed[i]) && (!out || !out[i]))
-		return NULL;
-	cleanup_free char *a = argv_text(analysed), *o = argv_text(out);
-	return xasprintf("the slim image runs '%s' but the analysis ran '%s': what only the new command uses "
-			 "is not in the slim image; give the analysis the same command (--entrypoint, --cmd)",
-			 o, a);
-}
-
-static int write_report(const char *file, json_t *report, struct pare_error *err)
-{
-	if (!strcmp(file, "-")) {
-		if (json_dumpf(report, stderr, JSON_INDENT(1) | JSON_SORT_KEYS) < 0)
-			return pare_error_set(err, 0, "writing the report failed");
-		fputc('\n', stderr);
-		return 0;
-	}
-	/* Not a regular file (/dev/null, /dev/stderr, a FIFO): written as it is, never renamed over. */
-	struct stat st;
-	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		cleanup_file FILE *f = fopen(file, "we");
-		if (!f || json_dumpf(report, f, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 || fputc('\n', f) == EOF ||
-		    fflush(f) != 0)
-			return pare_error_errno(err, "writing the report '%s'", file);
-		return 0;
-	}
-	cleanup_free char *tmp = xasprintf("%s.tmp%d", file, (int)getpid());
-	if (json_dump_file(report, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {
-		unlink(tmp);
-		return pare_error_errno(err, "writing the report '%s'", file);
-	}
-	if (rename(tmp, file) < 0) {
-		unlink(tmp);
-		return pare_error_errno(err, "writing the report '%s'", file);
-	}
-	return 0;
-}
-
-static json_t *profile_summary(const struct profile *p)
-{
-	json_t *sensors = json_array();
-	for (char **s = p->sensors; s && *s; s++)
-		json_array_append_new(sensors, json_string(*s));
-	const struct profile_stats *st = &p->stats;
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}}", "sensors", sensors,
-			 "files", (json_int_t)p->n_files, "symlinks", (json_int_t)p->n_symlinks, "missing",
-			 (json_int_t)p->n_missing, "processes", (json_int_t)p->n_processes, "stats", "seccomp_stops",
-			 (json_int_t)st->seccomp_stops, "paths", (json_int_t)st->paths, "outside_image",
-			 (json_int_t)st->outside_image, "processes", (json_int_t)st->processes, "execs",
-			 (json_int_t)st->execs, "fanotify_events", (json_int_t)st->fanotify_events,
-			 "fanotify_overflows", (json_int_t)st->fanotify_overflows, "duration_ms",
-			 (json_int_t)st->duration_ms, "exit_status", st->exit_status);
-}
 
 int cmd_build(int argc, char **argv)
 {
@@ -187,8 +85,8 @@ int cmd_build(int argc, char **argv)
 	struct keep_set *ks = NULL;
 	json_t *out_config = NULL, *report = NULL;
 	struct image_write_result res = { 0 };
-	struct build_run br = { 0 };
-	struct build_health health = { 0 };
+	struct pipeline_run br = { 0 };
+	struct pipeline_health health = { 0 };
 	cleanup_free char *default_tag = NULL, *failure = NULL, *mismatch = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
@@ -196,17 +94,17 @@ int cmd_build(int argc, char **argv)
 	struct rt_config cfg;
 	rt_config_init(&cfg);
 
-	double t = build_now(), t_start = t;
+	double t = pipeline_now(), t_start = t;
 	if (cli_phase("reading the image", &err) < 0 || cli_image_open(a.input, a.ro.ref, &img, &err) < 0)
 		goto out;
-	if (!(out_config = build_output_config(img->config, &a.nc, &err)))
+	if (!(out_config = pipeline_output_config(img->config, &a.nc, &err)))
 		goto out;
 	if (rt_config_from_image(&cfg, img, &a.ro.o, &err) < 0 || cli_run_opts_apply(&a.ro, &cfg, &err) < 0)
 		goto out;
 	/* The image will run on a network where its hostname resolves (Docker's default bridge); some
 	 * applications fail to start without that (Erlang nodes, Java's InetAddress.getLocalHost()). */
 	cfg.hostname_resolves = true;
-	tm.index = build_now() - t;
+	tm.index = pipeline_now() - t;
 
 	/* Probes. */
 	br.cfg = &cfg;
@@ -214,6 +112,7 @@ int cmd_build(int argc, char **argv)
 	br.fanotify = a.ro.fanotify;
 	br.quiet_app = pare_verbosity == 0;
 	br.grace = cfg.stop_grace; /* --stop-timeout, 10 by default */
+	br.phase = cli_phase;
 	br.cont = a.cont;
 	br.cont_seconds = a.cont_seconds;
 	br.http_requests = a.http_cmds.v;
@@ -221,7 +120,7 @@ int cmd_build(int argc, char **argv)
 	br.crawl_depth = a.crawl_depth;
 	br.crawl_pages = a.crawl_pages;
 	br.execs = a.execs.v;
-	if (build_health_from_config(out_config, &health, &err) < 0)
+	if (pipeline_health_from_config(out_config, &health, &err) < 0)
 		goto out;
 	br.health = &health;
 	/* The ports: probed over HTTP, or (HTTP probe off) waited for before the --exec commands. */
@@ -245,10 +144,10 @@ int cmd_build(int argc, char **argv)
 
 	/* The layer index is built while the layers are read for unpacking (each read once); with the
 	 * image already in the rootfs cache, on its own. */
-	t = build_now();
+	t = pipeline_now();
 	if (cli_phase("unpacking", &err) < 0 || rt_rootfs_prepare_indexed(img, &idx, &rootfs, &err) < 0)
 		goto out;
-	tm.unpack = build_now() - t;
+	tm.unpack = pipeline_now() - t;
 	br.rootfs = rootfs;
 	br.exec_shell = probe_exec_has_shell(idx);
 	for (size_t i = 0; i < a.execs.n; i++) { /* before the run: a command that cannot run is an error now */
@@ -259,7 +158,7 @@ int cmd_build(int argc, char **argv)
 
 	if (cli_phase("running the application under the tracer", &err) < 0)
 		goto out;
-	if (build_run_analysis(&br, &err) < 0) {
+	if (pipeline_run_analysis(&br, &err) < 0) {
 		if (err.code != EINTR)
 			pare_error_prefix(&err, "analysis run");
 		goto out;
@@ -277,7 +176,7 @@ int cmd_build(int argc, char **argv)
 	if (br.profile->stats.fanotify_overflows)
 		pare_info("pare: warning: fanotify lost events (%" PRIu64 " overflows); ptrace still saw every traced call\n",
 			  br.profile->stats.fanotify_overflows);
-	failure = build_run_probe_failure(&br);
+	failure = pipeline_run_probe_failure(&br);
 	if (failure && !a.ignore_failures) {
 		pare_error_set(&err, 0, "%s (--probe-failures=ignore to build anyway)", failure);
 		goto out;
@@ -292,12 +191,12 @@ int cmd_build(int argc, char **argv)
 			  health.command, br.health_result.status);
 
 	/* Minify. */
-	t = build_now();
+	t = pipeline_now();
 	if (cli_phase("deciding what to keep", &err) < 0)
 		goto out;
-	out_cmd = config_strv(out_config, "Entrypoint");
+	out_cmd = pipeline_config_strv(out_config, "Entrypoint");
 	{
-		cleanup_strv char **cmd = config_strv(out_config, "Cmd");
+		cleanup_strv char **cmd = pipeline_config_strv(out_config, "Cmd");
 		struct strvec sv = STRVEC_INIT;
 		for (char **p = out_cmd; *p; p++)
 			strvec_push(&sv, *p);
@@ -306,23 +205,23 @@ int cmd_build(int argc, char **argv)
 		strv_free(out_cmd);
 		out_cmd = strvec_detach(&sv);
 	}
-	out_env = config_strv(out_config, "Env");
-	out_vols = config_keys(out_config, "Volumes");
+	out_env = pipeline_config_strv(out_config, "Env");
+	out_vols = pipeline_config_keys(out_config, "Volumes");
 	a.keep.env = out_env;
-	a.keep.user = config_str(out_config, "User");
-	a.keep.workdir = config_str(out_config, "WorkingDir");
+	a.keep.user = pipeline_config_str(out_config, "User");
+	a.keep.workdir = pipeline_config_str(out_config, "WorkingDir");
 	a.keep.volumes = out_vols;
 	a.keep.command = out_cmd;
 	if (keep_set_new(idx, rt_rootfs_dir(rootfs), &a.keep, &ks, &err) < 0 ||
 	    keep_add_profile(ks, br.profile, &err) < 0 || keep_apply_rules(ks, &err) < 0 || keep_finish(ks, &err) < 0)
 		goto out;
-	tm.minify = build_now() - t;
+	tm.minify = pipeline_now() - t;
 	if (pare_verbosity > 1)
 		for (char *const *w = keep_warnings(ks); *w; w++)
 			pare_info("pare: note: %s\n", *w);
 
 	/* Write. */
-	t = build_now();
+	t = pipeline_now();
 	if (cli_phase("writing the slim image", &err) < 0)
 		goto out;
 	if (!a.tag)
@@ -340,7 +239,7 @@ int cmd_build(int argc, char **argv)
 	};
 	if (image_write(img, idx, &wo, &err) < 0)
 		goto out;
-	tm.write = build_now() - t;
+	tm.write = pipeline_now() - t;
 
 	struct keep_totals kt;
 	keep_totals(ks, &kt);
@@ -361,7 +260,7 @@ int cmd_build(int argc, char **argv)
 	for (char *const *w = keep_alerts(ks); *w; w++, n_alerts++)
 		if (pare_verbosity == 1)
 			pare_info("pare: warning: %s\n", *w);
-	mismatch = command_mismatch(cfg.argv, out_cmd);
+	mismatch = pipeline_command_mismatch(cfg.argv, out_cmd);
 	if (mismatch && pare_verbosity > 0)
 		pare_info("pare: warning: %s\n", mismatch);
 	if (n_warn > n_alerts && pare_verbosity == 1)
@@ -384,13 +283,13 @@ int cmd_build(int argc, char **argv)
 		json_object_set_new(report, "phases",
 				    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "read", tm.index, "unpack", tm.unpack,
 					      "run", tm.run, "probes", tm.probes, "minify", tm.minify, "write", tm.write,
-					      "total", build_now() - t_start));
-		json_object_set_new(report, "probes", build_run_probes_json(&br));
+					      "total", pipeline_now() - t_start));
+		json_object_set_new(report, "probes", pipeline_run_probes_json(&br));
 		json_object_set_new(report, "application",
 				    json_pack("{s:i, s:b, s:b}", "status", br.app_status, "exited_by_itself",
 					      br.app_exited_itself, "killed", br.stopped_by_kill));
-		json_object_set_new(report, "profile", profile_summary(br.profile));
-		if (write_report(a.report, report, &err) < 0)
+		json_object_set_new(report, "profile", pipeline_profile_summary(br.profile));
+		if (pipeline_write_report(a.report, report, &err) < 0)
 			goto out;
 	}
 	status = 0;
@@ -402,8 +301,8 @@ out:
 	json_decref(out_config);
 	image_write_result_release(&res);
 	keep_set_free(ks);
-	build_run_release(&br);
-	build_health_release(&health);
+	pipeline_run_release(&br);
+	pipeline_health_release(&health);
 	free(br.ports);
 	rt_rootfs_free(rootfs);
 	if (idx)

@@ -206,11 +206,11 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 		case OPT_EXEC: strvec_push(&a->execs, optarg); break;
 		case OPT_CONTINUE:
 			if (!strcmp(optarg, "exit"))
-				a->cont = BUILD_CONT_EXIT;
+				a->cont = PIPELINE_CONT_EXIT;
 			else if (!strcmp(optarg, "probe"))
-				a->cont = BUILD_CONT_PROBE;
+				a->cont = PIPELINE_CONT_PROBE;
 			else if (cli_parse_seconds(optarg, &a->cont_seconds) == 0 && a->cont_seconds > 0)
-				a->cont = BUILD_CONT_SECONDS;
+				a->cont = PIPELINE_CONT_SECONDS;
 			else
 				return cli_usage_error("build", "--continue-after wants exit, probe or a number of seconds, not '%s'", optarg);
 			break;

@@ -1,10 +1,10 @@
-/* Fuzz target: HTML and CSS link extraction (minifier/links.c), the first thing the HTTP prober
+/* Fuzz target: HTML and CSS link extraction (probe/links.c), the first thing the HTTP prober
  * runs on bytes an application under test sends back. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/strvec.h"
-#include "minifier/links.h"
+#include "probe/links.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

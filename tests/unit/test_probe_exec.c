@@ -1,4 +1,4 @@
-/* --exec CMD: argv construction and shell detection (minifier/probe_exec.c). */
+/* --exec CMD: argv construction and shell detection (probe/probe_exec.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +6,7 @@
 #include "image/layer_index.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
-#include "minifier/probe_exec.h"
+#include "probe/probe_exec.h"
 #include "tests/unit/image_fixture.h"
 #include "tests/unit/unit.h"
 

@@ -1,4 +1,4 @@
-/* The HTTP prober (minifier/probe_http.c) against tests/http-test-server.py, which runs in a network
+/* The HTTP prober (probe/probe_http.c) against tests/http-test-server.py, which runs in a network
  * namespace made by the test: the prober must enter it to reach the server. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
-#include "minifier/probe_http.h"
+#include "probe/probe_http.h"
 #include "tests/unit/unit.h"
 
 #define PORT 18080

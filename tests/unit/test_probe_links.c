@@ -1,10 +1,10 @@
-/* Link extraction for the HTTP prober's crawl (minifier/links.c). */
+/* Link extraction for the HTTP prober's crawl (probe/links.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
-#include "minifier/links.h"
+#include "probe/links.h"
 #include "tests/unit/unit.h"
 
 /* Extract from `html` and compare with the expected list, joined by '|'. */

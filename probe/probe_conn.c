@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
-#include "minifier/links.h"
-#include "minifier/probe_http_int.h"
+#include "probe/links.h"
+#include "probe/probe_http_int.h"
 
 uint64_t probe_now_ms(void)
 {

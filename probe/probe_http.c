@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
-#include "minifier/probe_http.h"
-#include "minifier/probe_http_int.h"
+#include "probe/probe_http.h"
+#include "probe/probe_http_int.h"
 
 /* Grow-only set of strings (visited "METHOD URL" keys): open addressing, FNV-1a. */
 struct strset {

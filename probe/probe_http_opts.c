@@ -1,4 +1,4 @@
-/* The HTTP prober's option values and its report (minifier/probe_http.h). */
+/* The HTTP prober's option values and its report (probe/probe_http.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "lib/xalloc.h"
-#include "minifier/probe_http.h"
+#include "probe/probe_http.h"
 
 void probe_http_opts_init(struct probe_http_opts *o)
 {

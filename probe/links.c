@@ -1,6 +1,6 @@
 /* A small HTML/CSS scanner that finds URLs: not a full HTML5 tokenizer, but one that never reads past
  * its buffer and tolerates any input (unterminated tags, quotes, comments). */
-#include "minifier/links.h"
+#include "probe/links.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -10,7 +10,7 @@
 
 #include "lib/error.h"
 #include "lib/strvec.h"
-#include "minifier/probe_http.h"
+#include "probe/probe_http.h"
 
 struct probe_http {
 	pthread_t thread;

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/build.h"
+#include "pipeline/pipeline.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 
 /* Docker's default Timeout when the image says 0 or nothing. */
 #define HEALTH_DEFAULT_TIMEOUT 30.0
 
-int build_health_from_config(const json_t *config, struct build_health *h, struct pare_error *err)
+int pipeline_health_from_config(const json_t *config, struct pipeline_health *h, struct pare_error *err)
 {
 	memset(h, 0, sizeof(*h));
 	json_t *hc = json_object_get(json_object_get(config, "config"), "Healthcheck");
@@ -59,7 +59,7 @@ int build_health_from_config(const json_t *config, struct build_health *h, struc
 	return 0;
 }
 
-void build_health_release(struct build_health *h)
+void pipeline_health_release(struct pipeline_health *h)
 {
 	strv_free(h->argv);
 	free(h->command);

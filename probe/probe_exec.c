@@ -1,5 +1,5 @@
-/* --exec CMD: shell detection in the layer index and shell-like word splitting (minifier/probe_exec.h). */
-#include "minifier/probe_exec.h"
+/* --exec CMD: shell detection in the layer index and shell-like word splitting (probe/probe_exec.h). */
+#include "probe/probe_exec.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -15,19 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/build.h"
-#include "cli/cli.h"
+#include "pipeline/pipeline.h"
 #include "lib/error.h"
 #include "lib/interrupt.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
-#include "minifier/probe_exec.h"
-#include "minifier/probe_http.h"
+#include "probe/probe_exec.h"
+#include "probe/probe_http.h"
 #include "tracer/tracer.h"
 
 #define BUILD_DEFAULT_SECONDS 10
 
-double build_now(void)
+double pipeline_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -35,7 +34,7 @@ double build_now(void)
 }
 
 struct run_state {
-	struct build_run *br;
+	struct pipeline_run *br;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int evfd;
@@ -61,7 +60,7 @@ static void wake(struct run_state *s)
 
 /* In the container's processes, before exec: no terminal input for an analysis run, and nothing on
  * pare's stdout (it may carry the image). Then the tracer's seccomp filter. */
-static int child_io(const struct build_run *br)
+static int child_io(const struct pipeline_run *br)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
@@ -76,7 +75,7 @@ static int child_io(const struct build_run *br)
 
 struct hook_data {
 	struct tracer *tr;
-	const struct build_run *br;
+	const struct pipeline_run *br;
 };
 
 static int hook_seize(pid_t pid, void *data)
@@ -153,7 +152,7 @@ static void *app_main(void *arg)
 }
 
 /* /bin/sh -c CMD, or CMD split into words (checked by cmd_build before the run). */
-static char **exec_argv(const struct build_run *br, const char *cmd)
+static char **exec_argv(const struct pipeline_run *br, const char *cmd)
 {
 	char **v = NULL;
 	struct pare_error err = { 0 };
@@ -199,7 +198,7 @@ static void *exec_tracer_main(void *arg)
 
 struct exec_hook_data {
 	struct exec_tracer *x;
-	const struct build_run *br;
+	const struct pipeline_run *br;
 };
 
 static int exec_hook_started(pid_t pid, void *data)
@@ -261,12 +260,12 @@ static void *exec_watchdog_main(void *arg)
 
 /* Runs argv in the container, traced; timeout 0 waits for as long as it takes. */
 static void exec_one_argv(struct run_state *s, char *const *argv, const char *cmd, double timeout,
-			  struct build_exec_result *res)
+			  struct pipeline_exec_result *res)
 {
-	const struct build_run *br = s->br;
+	const struct pipeline_run *br = s->br;
 	res->command = xstrdup(cmd);
 	res->status = -1;
-	double t0 = build_now();
+	double t0 = pipeline_now();
 	if (!argv[0]) {
 		res->error = xstrdup("empty command");
 		return;
@@ -313,7 +312,7 @@ static void exec_one_argv(struct run_state *s, char *const *argv, const char *cm
 	pthread_cond_broadcast(&x.cv);
 	pthread_mutex_unlock(&x.mu);
 	pthread_join(th, NULL);
-	res->seconds = build_now() - t0;
+	res->seconds = pipeline_now() - t0;
 	pthread_mutex_lock(&s->mu);
 	s->exec_profiles = xrealloc(s->exec_profiles, (s->n_exec_profiles + 1) * sizeof(*s->exec_profiles));
 	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(x.tr);
@@ -324,7 +323,7 @@ out:
 	pthread_cond_destroy(&x.cv);
 }
 
-static void exec_one(struct run_state *s, const char *cmd, struct build_exec_result *res)
+static void exec_one(struct run_state *s, const char *cmd, struct pipeline_exec_result *res)
 {
 	cleanup_strv char **argv = exec_argv(s->br, cmd);
 	exec_one_argv(s, argv, cmd, 0, res);
@@ -342,8 +341,9 @@ static bool probe_cancelled(void *arg)
 static void *probe_main(void *arg)
 {
 	struct run_state *s = arg;
-	struct build_run *br = s->br;
-	cli_phase("probing", NULL); /* an interrupt is read from the signalfd by the analysis loop */
+	struct pipeline_run *br = s->br;
+	if (br->phase)
+		br->phase("probing", NULL); /* an interrupt is read from the signalfd by the analysis loop */
 	if (br->http && br->n_ports) {
 		struct probe_http_opts po;
 		probe_http_opts_init(&po);
@@ -436,18 +436,18 @@ static bool handles_signal(pid_t pid, int sig)
 }
 
 /* When the analysis ends, in seconds after the start (0: only when the application exits). */
-static double deadline_for(const struct build_run *br, bool have_probes)
+static double deadline_for(const struct pipeline_run *br, bool have_probes)
 {
 	switch (br->cont) {
-	case BUILD_CONT_EXIT: return 0;
-	case BUILD_CONT_SECONDS: return br->cont_seconds;
-	case BUILD_CONT_PROBE: return 0;
-	case BUILD_CONT_DEFAULT: return have_probes ? 0 : BUILD_DEFAULT_SECONDS;
+	case PIPELINE_CONT_EXIT: return 0;
+	case PIPELINE_CONT_SECONDS: return br->cont_seconds;
+	case PIPELINE_CONT_PROBE: return 0;
+	case PIPELINE_CONT_DEFAULT: return have_probes ? 0 : BUILD_DEFAULT_SECONDS;
 	}
 	return 0;
 }
 
-int build_run_analysis(struct build_run *br, struct pare_error *err)
+int pipeline_run_analysis(struct pipeline_run *br, struct pare_error *err)
 {
 	struct run_state s = { .br = br };
 	pthread_mutex_init(&s.mu, NULL);
@@ -470,7 +470,7 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 	pthread_sigmask(SIG_BLOCK, &intr, &old_mask);
 	int sfd = signalfd(-1, &intr, SFD_CLOEXEC | SFD_NONBLOCK);
 	interrupted = pare_interrupt_signal; /* one that came before the signals were blocked */
-	double t0 = build_now();
+	double t0 = pipeline_now();
 	int ret = -1;
 	pthread_t app, prob;
 	bool prob_started = false;
@@ -497,7 +497,7 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		}
 		prob_started = true;
 	}
-	bool wait_probes = br->cont == BUILD_CONT_PROBE || (br->cont == BUILD_CONT_DEFAULT && have_probes);
+	bool wait_probes = br->cont == PIPELINE_CONT_PROBE || (br->cont == PIPELINE_CONT_DEFAULT && have_probes);
 	double deadline = deadline_for(br, have_probes);
 	double probes_end = 0;
 	for (;;) {
@@ -505,12 +505,12 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		bool exited = s.app_exited, pdone = s.probes_done;
 		pthread_mutex_unlock(&s.mu);
 		if (pdone && !probes_end)
-			probes_end = build_now();
+			probes_end = pipeline_now();
 		if (exited || interrupted)
 			break;
 		if (wait_probes && (pdone || !have_probes))
 			break;
-		double now = build_now();
+		double now = pipeline_now();
 		if (deadline > 0 && now - t0 >= deadline)
 			break;
 		int ms = -1;
@@ -549,9 +549,9 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		unsigned grace = br->grace;
 		if (!handles_signal(rt_container_pid(s.ct), br->cfg->stop_signal > 0 ? br->cfg->stop_signal : SIGTERM))
 			grace = 0;
-		double ts = build_now();
+		double ts = pipeline_now();
 		rt_container_stop(s.ct, grace);
-		br->stopped_by_kill = build_now() - ts >= grace;
+		br->stopped_by_kill = pipeline_now() - ts >= grace;
 	}
 	if (prob_started)
 		pthread_join(prob, NULL);
@@ -561,7 +561,7 @@ int build_run_analysis(struct build_run *br, struct pare_error *err)
 		pare_interrupt_error(err, interrupted);
 		goto out_ct;
 	}
-	br->seconds_run = build_now() - t0;
+	br->seconds_run = pipeline_now() - t0;
 	br->seconds_probes = probes_end ? probes_end - t0 : (have_probes ? br->seconds_run : 0);
 	if (s.app_err.msg[0]) {
 		*err = s.app_err;
@@ -590,7 +590,7 @@ out_free:
 	return ret;
 }
 
-void build_run_release(struct build_run *br)
+void pipeline_run_release(struct pipeline_run *br)
 {
 	profile_free(br->profile);
 	br->profile = NULL;
@@ -608,7 +608,7 @@ void build_run_release(struct build_run *br)
 	br->health_ran = false;
 }
 
-char *build_run_probe_failure(const struct build_run *br)
+char *pipeline_run_probe_failure(const struct pipeline_run *br)
 {
 	const struct probe_http_result *f = br->http_ran ? probe_http_report_first_failure(&br->http_report) : NULL;
 	if (f) {
@@ -619,7 +619,7 @@ char *build_run_probe_failure(const struct build_run *br)
 	if (br->http && br->n_ports && !br->http_ran)
 		return xasprintf("the HTTP probe did not run");
 	for (size_t i = 0; i < br->n_exec_results; i++) {
-		const struct build_exec_result *r = &br->exec_results[i];
+		const struct pipeline_exec_result *r = &br->exec_results[i];
 		if (r->error)
 			return xasprintf("--exec '%s' could not run: %s", r->command, r->error);
 		if (r->status != 0)
@@ -631,11 +631,11 @@ char *build_run_probe_failure(const struct build_run *br)
 	return NULL;
 }
 
-json_t *build_run_probes_json(const struct build_run *br)
+json_t *pipeline_run_probes_json(const struct pipeline_run *br)
 {
 	json_t *exec = json_array();
 	for (size_t i = 0; i < br->n_exec_results; i++) {
-		const struct build_exec_result *r = &br->exec_results[i];
+		const struct pipeline_exec_result *r = &br->exec_results[i];
 		json_t *o = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
 		if (r->error)
 			json_object_set_new(o, "error", json_string(r->error));
@@ -644,7 +644,7 @@ json_t *build_run_probes_json(const struct build_run *br)
 	json_t *http = br->http_ran ? probe_http_report_json(&br->http_report) : json_array();
 	json_t *o = json_pack("{s:o, s:o}", "http", http, "exec", exec);
 	if (br->health_ran) {
-		const struct build_exec_result *r = &br->health_result;
+		const struct pipeline_exec_result *r = &br->health_result;
 		json_t *h = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
 		if (r->error)
 			json_object_set_new(h, "error", json_string(r->error));

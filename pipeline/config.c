@@ -1,12 +1,12 @@
 /* pare build's output config (--new-* options). */
 #include <string.h>
 
-#include "cli/build.h"
+#include "pipeline/pipeline.h"
 #include "lib/error.h"
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 
-char **build_parse_command(const char *s, struct pare_error *err)
+char **pipeline_parse_command(const char *s, struct pare_error *err)
 {
 	struct strvec sv = STRVEC_INIT;
 	const char *p = s;
@@ -73,7 +73,7 @@ static void env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
-json_t *build_output_config(const json_t *config, const struct build_new_config *nc, struct pare_error *err)
+json_t *pipeline_output_config(const json_t *config, const struct pipeline_new_config *nc, struct pare_error *err)
 {
 	json_t *out = json_deep_copy(config);
 	if (!out)
@@ -84,7 +84,7 @@ json_t *build_output_config(const json_t *config, const struct build_new_config 
 		json_object_set_new(out, "config", c);
 	}
 	if (nc->entrypoint) {
-		cleanup_strv char **v = build_parse_command(nc->entrypoint, err);
+		cleanup_strv char **v = pipeline_parse_command(nc->entrypoint, err);
 		if (!v)
 			goto bad;
 		json_object_set_new(c, "Entrypoint", v[0] ? strv_json(v) : json_null());
@@ -93,7 +93,7 @@ json_t *build_output_config(const json_t *config, const struct build_new_config 
 			json_object_set_new(c, "Cmd", json_null());
 	}
 	if (nc->cmd) {
-		cleanup_strv char **v = build_parse_command(nc->cmd, err);
+		cleanup_strv char **v = pipeline_parse_command(nc->cmd, err);
 		if (!v)
 			goto bad;
 		json_object_set_new(c, "Cmd", v[0] ? strv_json(v) : json_null());
