@@ -62,7 +62,7 @@ int cmd_lint(int argc, char **argv)
 	cleanup_free bool *enabled = xcalloc(nrules, sizeof(*enabled));
 	cleanup_free bool *only = xcalloc(nrules, sizeof(*only));
 	bool json = false, have_only = false;
-	int fail_on = LINT_INFO; /* none: LINT_ERROR + 1 */
+	int fail_on = LINT_INFO; /* none: SEVERITY_NONE */
 	const char *context = NULL;
 	cleanup_free char *disable = NULL;
 	int c;
@@ -73,7 +73,7 @@ int cmd_lint(int argc, char **argv)
 			json = true;
 			break;
 		case 'f':
-			fail_on = !strcmp(optarg, "none") ? LINT_ERROR + 1 : lint_severity_parse(optarg);
+			fail_on = severity_parse_fail_on(optarg);
 			if (fail_on < 0)
 				return cli_usage_error("lint", "--fail-on takes error, warning, info or none, not '%s'",
 						       optarg);

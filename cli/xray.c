@@ -1,4 +1,5 @@
-/* pare xray IMAGE [--json] [--ref NAME:TAG] [--top N]: what is in an image, as text or JSON. */
+/* pare xray IMAGE [--json] [--ref NAME:TAG] [--top N] [--fail-on SEVERITY] [--slim-report FILE]: what is in an
+ * image and what to change, as text or JSON (doc/XRAY.md). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,14 +15,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: pare xray IMAGE [--json] [--ref NAME:TAG] [--top N]\n\n"
+	fprintf(f, "Usage: pare xray IMAGE [--json] [--ref NAME:TAG] [--top N] [--fail-on SEVERITY] [--slim-report FILE]\n\n"
 		   "Show what is in an image before slimming it: its config, each layer with the command that\n"
 		   "made it, totals, the largest files, the bytes wasted by files overwritten or deleted in later\n"
-		   "layers, and flags for caches, build tools, root user, unpinned base and more.\n\n"
-		   "  --json          print the report as JSON\n"
-		   "  --ref NAME:TAG  pick one image of an archive that holds several\n"
-		   "  --top N         list the N largest files (default %d)\n"
-		   "  -h, --help      show this help\n",
+		   "layers, and findings (caches, build tools, root user, unpinned base and more), each with a\n"
+		   "severity, the technique that fixes it and the bytes that saves, and a score (doc/XRAY.md).\n\n"
+		   "  --json               print the report as JSON\n"
+		   "  --fail-on SEVERITY   exit 1 when a finding is at or above error, warning or info (default none)\n"
+		   "  --slim-report FILE   a pare build --report of this image: show what the build removes\n"
+		   "  --ref NAME:TAG       pick one image of an archive that holds several\n"
+		   "  --top N              list the N largest files (default %d)\n"
+		   "  -h, --help           show this help\n",
 		XRAY_TOP_FILES);
 }
 
@@ -31,12 +35,16 @@ int cmd_xray(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "ref", required_argument, NULL, 'r' },
 		{ "top", required_argument, NULL, 't' },
+		{ "fail-on", required_argument, NULL, 'f' },
+		{ "slim-report", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
 	const char *ref = NULL;
 	size_t top = XRAY_TOP_FILES;
+	const char *slim_file = NULL;
+	int fail_on = SEVERITY_NONE;
 	int c;
 
 	optind = 1;
@@ -56,6 +64,14 @@ int cmd_xray(int argc, char **argv)
 			top = (size_t)v;
 			break;
 		}
+		case 'f':
+			fail_on = severity_parse_fail_on(optarg);
+			if (fail_on < 0)
+				return cli_usage_error("xray", "--fail-on takes error, warning, info or none, not '%s'", optarg);
+			break;
+		case 's':
+			slim_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -72,22 +88,29 @@ int cmd_xray(int argc, char **argv)
 	struct image *img = NULL;
 	struct layer_index *idx = NULL;
 	struct xray_report *r = NULL;
+	struct xray_slim slim = { 0 };
 	int status = 1;
 
+	if (slim_file && xray_slim_load(slim_file, &slim, &err) < 0)
+		goto out;
 	if (cli_image_open(argv[optind], ref, &img, &err) < 0)
 		goto out;
 	if (layer_index_build(img, &idx, &err) < 0)
 		goto out;
-	if (xray_analyze(img, idx, top, &r, &err) < 0)
+	if (slim_file && xray_slim_apply(&slim, idx, &err) < 0)
+		goto out;
+	if ((slim_file ? xray_analyze_slim : xray_analyze)(img, idx, top, &r, &err) < 0)
 		goto out;
 	if ((json ? xray_print_json(stdout, img, r) : xray_print_text(stdout, img, r)) < 0 || fflush(stdout) != 0) {
 		pare_error_errno(&err, "writing the report");
 		goto out;
 	}
-	status = 0;
+	status = xray_worst_severity(r) >= fail_on ? 1 : 0;
+	goto done;
 out:
-	if (status)
-		pare_error_print(&err);
+	pare_error_print(&err);
+done:
+	xray_slim_release(&slim);
 	xray_report_free(r);
 	layer_index_free(idx);
 	image_free(img);

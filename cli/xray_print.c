@@ -192,14 +192,22 @@ int xray_print_text(FILE *f, const struct image *img, const struct xray_report *
 		}
 	}
 
-	fprintf(f, "\nFlags (%zu)\n", r->n_flags);
+	human(a, r->saves_bytes);
+	fprintf(f, "\nScore       %u/100: the findings' techniques would remove %s of the layers' content\n", r->score, a);
+	if (r->slim) {
+		human(a, r->slim_removed_bytes);
+		human(b, r->slim_in_findings);
+		fprintf(f, "Slim        pare build removes %s in %" PRIu64 " files (%s of it in the findings)\n", a,
+			r->slim_removed_files, b);
+	}
+	fprintf(f, "\nFindings (%zu)\n", r->n_flags);
 	if (!r->n_flags)
 		fputs("  none\n", f);
 	for (size_t i = 0; i < r->n_flags; i++) {
 		const struct xray_flag *fl = &r->flags[i];
 		char kind[16];
 		snprintf(kind, sizeof(kind), "[%s]", xray_flag_kind_name(fl->kind));
-		fprintf(f, "  %-12s %-18s %s", kind, fl->id, fl->title);
+		fprintf(f, "  %-7s %-12s %-18s %s", severity_name(fl->severity), kind, fl->id, fl->title);
 		if (fl->bytes || fl->files) {
 			human(a, fl->bytes);
 			fprintf(f, ": %s in %" PRIu64 " file%s", a, fl->files, fl->files == 1 ? "" : "s");
@@ -217,6 +225,16 @@ int xray_print_text(FILE *f, const struct image *img, const struct xray_report *
 		}
 		if (fl->paths && fl->files > strv_len(fl->paths) && strv_len(fl->paths))
 			fprintf(f, "      ... and %" PRIu64 " more\n", fl->files - strv_len(fl->paths));
+		if (fl->technique) {
+			human(a, fl->saves);
+			fprintf(f, "      %s (%s): %s; saves %s", fl->technique->id, fl->technique->article, fl->technique->advice,
+				fl->saves_known ? a : "what the smaller base leaves out");
+			if (r->slim) {
+				human(b, fl->slim_bytes);
+				fprintf(f, "; pare build removes %s of it", b);
+			}
+			fputc('\n', f);
+		}
 	}
 	return ferror(f) ? -1 : 0;
 }
@@ -312,14 +330,33 @@ static json_t *json_report(const struct image *img, const struct xray_report *r)
 	json_object_set_new(root, "largest_files", largest);
 
 	json_t *flags = json_array();
+	size_t counts[3] = { 0, 0, 0 };
 	for (size_t i = 0; i < r->n_flags; i++) {
 		const struct xray_flag *fl = &r->flags[i];
-		json_array_append_new(flags, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", fl->id, "kind",
-						       xray_flag_kind_name(fl->kind), "title", fl->title, "detail",
-						       jstr(fl->detail), "bytes", jint(fl->bytes), "files", jint(fl->files),
-						       "paths", jstrv(fl->paths)));
+		const struct xray_technique *t = fl->technique;
+		counts[fl->severity]++;
+		json_array_append_new(
+			flags, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "id", fl->id, "kind",
+					 xray_flag_kind_name(fl->kind), "title", fl->title, "detail", jstr(fl->detail), "bytes",
+					 jint(fl->bytes), "files", jint(fl->files), "paths", jstrv(fl->paths), "severity",
+					 severity_name(fl->severity), "technique",
+					 t ? json_pack("{s:s, s:s, s:s}", "id", t->id, "article", t->article, "advice", t->advice)
+					   : json_null(),
+					 "saves_bytes", fl->saves_known ? jint(fl->saves) : json_null(), "slim_bytes",
+					 r->slim ? jint(fl->slim_bytes) : json_null()));
 	}
 	json_object_set_new(root, "flags", flags);
+	json_object_set_new(root, "counts",
+			    json_pack("{s:I, s:I, s:I}", "error", (json_int_t)counts[SEVERITY_ERROR], "warning",
+				      (json_int_t)counts[SEVERITY_WARNING], "info", (json_int_t)counts[SEVERITY_INFO]));
+	json_object_set_new(root, "score",
+			    json_pack("{s:I, s:o, s:o}", "value", (json_int_t)r->score, "saves_bytes", jint(r->saves_bytes),
+				      "total_bytes", jint(r->score_total)));
+	json_object_set_new(root, "slim",
+			    r->slim ? json_pack("{s:o, s:o, s:o}", "removed_bytes", jint(r->slim_removed_bytes),
+						"removed_files", jint(r->slim_removed_files), "in_findings_bytes",
+						jint(r->slim_in_findings))
+				    : json_null());
 	return root;
 }
 

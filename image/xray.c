@@ -118,8 +118,8 @@ static void collect_files(const struct layer_index *idx, size_t top, struct xray
 	}
 }
 
-int xray_analyze(const struct image *img, const struct layer_index *idx, size_t top, struct xray_report **out,
-		 struct pare_error *err)
+static int analyze(const struct image *img, const struct layer_index *idx, size_t top, bool slim,
+		   struct xray_report **out, struct pare_error *err)
 {
 	const struct layer_index_stats *st = layer_index_stats(idx);
 	struct xray_report *r = xcalloc(1, sizeof(*r));
@@ -143,12 +143,25 @@ int xray_analyze(const struct image *img, const struct layer_index *idx, size_t 
 	}
 	match_history(img, r);
 	collect_files(idx, top, r);
+	r->slim = slim;
 	r->bytes = st->bytes;
 	r->wasted_bytes = st->wasted_bytes;
 	r->wasted_files = st->wasted_files;
 	xray_flags_collect(img, idx, r);
 	*out = r;
 	return 0;
+}
+
+int xray_analyze(const struct image *img, const struct layer_index *idx, size_t top, struct xray_report **out,
+		 struct pare_error *err)
+{
+	return analyze(img, idx, top, false, out, err);
+}
+
+int xray_analyze_slim(const struct image *img, const struct layer_index *idx, size_t top, struct xray_report **out,
+		      struct pare_error *err)
+{
+	return analyze(img, idx, top, true, out, err);
 }
 
 void xray_report_free(struct xray_report *r)

@@ -21,10 +21,14 @@ struct path_rule {
 	const char *title;
 	const char *const *markers;
 	const char *const *footprint;
+	const char *const *exclude; /* paths never in the footprint nor markers */
 };
 
 #define P(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
+/* Most rows have no exclude list: left out, NULL. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct path_rule rules[] = {
 	/* Package-manager and language caches: never needed at run time. */
 	{ "apt-lists", XRAY_CACHE, "apt package lists (/var/lib/apt/lists)", NULL, P("/var/lib/apt/lists/*") },
@@ -102,18 +106,30 @@ static const struct path_rule rules[] = {
 	{ "locales", XRAY_BLOAT, "message translations and locale sources", NULL,
 	  P("/usr/share/locale/*/LC_MESSAGES/*", "/usr/local/share/locale/*/LC_MESSAGES/*", "/usr/share/i18n/*") },
 	{ "debug-symbols", XRAY_BLOAT, "debug symbols (/usr/lib/debug)", NULL, P("/usr/lib/debug/*") },
+	/* What a .dockerignore keeps out of COPY . . (the system's own, under /usr, came from packages). */
+	{ "pycache", XRAY_BLOAT, "Python bytecode caches (__pycache__, *.pyc) outside /usr", NULL,
+	  P("*/__pycache__/*", "*.pyc"), P("/usr/*") },
+	{ "node-dev-deps", XRAY_BLOAT, "Node development packages in node_modules (typescript, eslint, jest, ...)", NULL,
+	  P("*/node_modules/typescript/*", "*/node_modules/eslint/*", "*/node_modules/eslint-*", "*/node_modules/@types/*",
+	    "*/node_modules/@typescript-eslint/*", "*/node_modules/jest/*", "*/node_modules/@jest/*", "*/node_modules/mocha/*",
+	    "*/node_modules/webpack/*", "*/node_modules/webpack-cli/*", "*/node_modules/prettier/*", "*/node_modules/nodemon/*",
+	    "*/node_modules/ts-node/*", "*/node_modules/@babel/core/*", "*/node_modules/vite/*", "*/node_modules/rollup/*",
+	    "*/node_modules/esbuild/*", "*/node_modules/@esbuild/*"),
+	  P("/usr/*") },
 	{ "tmp-files", XRAY_BLOAT, "files left in /tmp and /var/tmp", NULL, P("/tmp/*", "/var/tmp/*") },
 	{ "logs", XRAY_BLOAT, "log files (/var/log)", NULL, P("/var/log/*") },
 
 	/* Names that usually hold secrets or leak sources. Names only: contents are not read. */
 	{ "secret-files", XRAY_SECURITY, "files whose names suggest secrets (keys, credentials)",
 	  P("*/id_rsa", "*/id_dsa", "*/id_ecdsa", "*/id_ed25519", "*.key", "*/.aws/credentials", "*/.docker/config.json",
-	    "*/.npmrc", "*/.pypirc", "*/.netrc", "*/.git-credentials", "*/.env", "*/.pgpass", "*/.ssh/authorized_keys"),
+	    "*/.npmrc", "*/.pypirc", "*/.netrc", "*/.git-credentials", "*/.pgpass", "*/.ssh/authorized_keys"),
 	  P("*/id_rsa", "*/id_dsa", "*/id_ecdsa", "*/id_ed25519", "*.key", "*/.aws/credentials", "*/.docker/config.json",
-	    "*/.npmrc", "*/.pypirc", "*/.netrc", "*/.git-credentials", "*/.env", "*/.pgpass", "*/.ssh/authorized_keys") },
+	    "*/.npmrc", "*/.pypirc", "*/.netrc", "*/.git-credentials", "*/.pgpass", "*/.ssh/authorized_keys") },
+	{ "dotenv", XRAY_SECURITY, "environment files (.env, .env.*)", P("*/.env", "*/.env.*"), P("*/.env", "*/.env.*") },
 	{ "vcs-metadata", XRAY_SECURITY, "version-control metadata (.git, .svn, .hg)", P("*/.git/HEAD", "*/.svn/*", "*/.hg/*"),
 	  P("*/.git/*", "*/.svn/*", "*/.hg/*") },
 };
+#pragma GCC diagnostic pop
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
 
 /* A glob with a cheap pre-test: its literal prefix, or for "*..." globs its longest literal run. */
@@ -186,6 +202,8 @@ static bool keyset_add(struct keyset *s, uint64_t key)
 /* Accumulates one flag: totals, marker paths, and the biggest footprint files as examples. */
 struct acc {
 	uint64_t bytes, files;
+	uint64_t slim_bytes; /* of bytes, what pare build removes (entries marked keep false) */
+	bool slim;
 	struct keyset links;
 	struct strvec markers;
 	const struct fs_entry *top[XRAY_FLAG_PATHS];
@@ -198,6 +216,8 @@ static void acc_add(struct acc *a, const struct fs_entry *e)
 		return;
 	a->files++;
 	a->bytes += e->size > 0 ? (uint64_t)e->size : 0;
+	if (a->slim && !e->keep)
+		a->slim_bytes += e->size > 0 ? (uint64_t)e->size : 0;
 	size_t i = a->n_top < XRAY_FLAG_PATHS ? a->n_top++ : XRAY_FLAG_PATHS;
 	if (i == XRAY_FLAG_PATHS) {
 		if (a->top[XRAY_FLAG_PATHS - 1]->size >= e->size)
@@ -244,16 +264,32 @@ static char **acc_paths(struct acc *a)
 	return strvec_detach(&sv);
 }
 
-static void collect_path_rules(const struct layer_index *idx, struct xray_report *r)
+static bool glob_any(const struct glob *g, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (glob_match(&g[i], path))
+			return true;
+	return false;
+}
+
+/* The score's and the slim report's totals: content counted once however many rules match it. */
+struct totals {
+	struct acc saved, removed;
+};
+
+static void collect_path_rules(const struct layer_index *idx, struct xray_report *r, struct totals *t)
 {
 	struct acc acc[N_RULES];
-	struct glob *globs[N_RULES][2];
-	size_t nglob[N_RULES][2];
+	struct glob *globs[N_RULES][3];
+	size_t nglob[N_RULES][3];
+	bool saves[N_RULES];
 
 	memset(acc, 0, sizeof(acc));
 	for (size_t k = 0; k < N_RULES; k++) {
-		const char *const *lists[2] = { rules[k].markers, rules[k].footprint };
-		for (int w = 0; w < 2; w++) {
+		const char *const *lists[3] = { rules[k].markers, rules[k].footprint, rules[k].exclude };
+		acc[k].slim = r->slim;
+		saves[k] = xray_flag_saves(rules[k].id, rules[k].kind);
+		for (int w = 0; w < 3; w++) {
 			nglob[k][w] = lists[w] ? strv_len((char *const *)lists[w]) : 0;
 			globs[k][w] = xcalloc(nglob[k][w] + 1, sizeof(struct glob));
 			for (size_t g = 0; g < nglob[k][w]; g++)
@@ -265,20 +301,21 @@ static void collect_path_rules(const struct layer_index *idx, struct xray_report
 		const struct fs_entry *e = layer_index_at(idx, i);
 		if (S_ISDIR(e->mode))
 			continue;
+		if (S_ISREG(e->mode) && r->slim && !e->keep)
+			acc_add(&t->removed, e);
+		bool saved = false;
 		for (size_t k = 0; k < N_RULES; k++) {
-			for (size_t g = 0; g < nglob[k][0]; g++)
-				if (glob_match(&globs[k][0][g], e->path)) {
-					strvec_push(&acc[k].markers, e->path);
-					break;
-				}
-			if (!S_ISREG(e->mode))
+			if (nglob[k][2] && glob_any(globs[k][2], nglob[k][2], e->path))
 				continue;
-			for (size_t g = 0; g < nglob[k][1]; g++)
-				if (glob_match(&globs[k][1][g], e->path)) {
-					acc_add(&acc[k], e);
-					break;
-				}
+			if (glob_any(globs[k][0], nglob[k][0], e->path))
+				strvec_push(&acc[k].markers, e->path);
+			if (!S_ISREG(e->mode) || !glob_any(globs[k][1], nglob[k][1], e->path))
+				continue;
+			acc_add(&acc[k], e);
+			saved = saved || saves[k];
 		}
+		if (saved)
+			acc_add(&t->saved, e);
 	}
 	for (size_t k = 0; k < N_RULES; k++) {
 		bool raised = rules[k].markers ? acc[k].markers.n > 0 : acc[k].bytes > 0;
@@ -287,10 +324,11 @@ static void collect_path_rules(const struct layer_index *idx, struct xray_report
 			f->bytes = acc[k].bytes;
 			f->files = acc[k].files;
 			f->paths = acc_paths(&acc[k]);
+			f->slim_bytes = acc[k].slim_bytes;
 		}
 		acc_release(&acc[k]);
-		free(globs[k][0]);
-		free(globs[k][1]);
+		for (int w = 0; w < 3; w++)
+			free(globs[k][w]);
 	}
 }
 
@@ -305,7 +343,7 @@ bool xray_user_is_root(const char *user)
 /* Entries by mode or xattr: setuid/setgid programs, file capabilities, world-writable paths. */
 static void collect_mode_flags(const struct layer_index *idx, struct xray_report *r)
 {
-	struct acc suid = { 0 }, caps = { 0 }, ww = { 0 };
+	struct acc suid = { .slim = r->slim }, caps = { .slim = r->slim }, ww = { .slim = r->slim };
 	size_t n = layer_index_count(idx);
 
 	for (size_t i = 0; i < n; i++) {
@@ -343,6 +381,7 @@ static void collect_mode_flags(const struct layer_index *idx, struct xray_report
 			f->bytes = a->bytes;
 			f->files = a->markers.n;
 			f->paths = acc_paths(a);
+			f->slim_bytes = a->slim_bytes;
 		}
 		acc_release(a);
 	}
@@ -478,9 +517,35 @@ static void sort_flags_by_kind(struct xray_report *r)
 	}
 }
 
+/* The first layer is the base as far as the layers tell (builders record no boundary); with one
+ * layer only there is no telling base from application. */
+static void collect_base_size(const struct layer_index *idx, struct xray_report *r)
+{
+	if (r->n_layers < 2 || r->layers[0].content_bytes < XRAY_BASE_BYTES)
+		return;
+	struct xray_flag *f = flag_new(r, "base-size", XRAY_BLOAT, "large base image (the first layer)");
+	cleanup_free char *from = history_from(r);
+	f->bytes = r->layers[0].content_bytes;
+	f->files = r->layers[0].entries;
+	f->detail = xasprintf("the first layer%s%s%s holds %.1f MiB; -slim, -alpine and distroless bases are 2-80 MB",
+			      from ? " (FROM " : "", from ? from : "", from ? ")" : "", (double)f->bytes / (1024.0 * 1024.0));
+	f->paths = xcalloc(1, sizeof(char *));
+	if (r->slim) {
+		size_t n = layer_index_count(idx);
+		for (size_t i = 0; i < n; i++) {
+			const struct fs_entry *e = layer_index_at(idx, i);
+			if (S_ISREG(e->mode) && e->layer == 0 && !e->keep && e->size > 0)
+				f->slim_bytes += (uint64_t)e->size;
+		}
+	}
+}
+
 void xray_flags_collect(const struct image *img, const struct layer_index *idx, struct xray_report *r)
 {
-	collect_path_rules(idx, r);
+	struct totals t;
+	memset(&t, 0, sizeof(t));
+	t.saved.slim = t.removed.slim = r->slim;
+	collect_path_rules(idx, r, &t);
 	collect_mode_flags(idx, r);
 	collect_secret_flags(img, r);
 	if (r->wasted_bytes > 0) {
@@ -489,6 +554,7 @@ void xray_flags_collect(const struct image *img, const struct layer_index *idx, 
 		f->files = r->wasted_files;
 		f->detail = xstrdup("still stored in the earlier layers: squashing or rebuilding drops it");
 		f->paths = xcalloc(1, sizeof(char *));
+		f->slim_bytes = r->slim ? r->wasted_bytes : 0; /* pare build writes one layer */
 	}
 	if (xray_user_is_root(r->user)) {
 		struct xray_flag *f = flag_new(r, "root", XRAY_SECURITY, "runs as root");
@@ -497,6 +563,7 @@ void xray_flags_collect(const struct image *img, const struct layer_index *idx, 
 		f->paths = xcalloc(1, sizeof(char *));
 	}
 	collect_base_flag(img, r);
+	collect_base_size(idx, r);
 	if (r->unmatched_steps || (r->layers_without_step && r->n_steps)) {
 		struct xray_flag *f = flag_new(r, "history-mismatch", XRAY_PROVENANCE, "history does not match the layers");
 		f->detail = xasprintf("%zu history steps without a layer, %zu layers without a history step",
@@ -504,4 +571,16 @@ void xray_flags_collect(const struct image *img, const struct layer_index *idx, 
 		f->paths = xcalloc(1, sizeof(char *));
 	}
 	sort_flags_by_kind(r);
+	for (size_t i = 0; i < r->n_flags; i++)
+		xray_flag_advise(&r->flags[i]);
+	r->saves_bytes = t.saved.bytes + r->wasted_bytes;
+	uint64_t total = r->content_bytes > r->bytes + r->wasted_bytes ? r->content_bytes : r->bytes + r->wasted_bytes;
+	uint64_t saved = r->saves_bytes < total ? r->saves_bytes : total;
+	r->score_total = total;
+	r->score = total ? (unsigned)((total - saved) * 100 / total) : 100;
+	r->slim_removed_bytes = t.removed.bytes;
+	r->slim_removed_files = t.removed.files;
+	r->slim_in_findings = t.saved.slim_bytes;
+	acc_release(&t.saved);
+	acc_release(&t.removed);
 }

@@ -4,11 +4,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/severity.h"
 #include "lint/dockerfile.h"
 
 struct pare_error;
 
-enum lint_severity { LINT_INFO, LINT_WARNING, LINT_ERROR };
+/* The shared severities (lib/severity.h), under lint's names. */
+enum lint_severity { LINT_INFO = SEVERITY_INFO, LINT_WARNING = SEVERITY_WARNING, LINT_ERROR = SEVERITY_ERROR };
 
 struct lint_finding;
 struct lint_ctx;

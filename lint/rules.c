@@ -546,18 +546,12 @@ const struct lint_rule *lint_rule_find(const char *id)
 
 const char *lint_severity_name(enum lint_severity s)
 {
-	return s == LINT_ERROR ? "error" : s == LINT_WARNING ? "warning" : "info";
+	return severity_name((enum severity)s);
 }
 
 int lint_severity_parse(const char *s)
 {
-	if (!strcmp(s, "error"))
-		return LINT_ERROR;
-	if (!strcmp(s, "warning"))
-		return LINT_WARNING;
-	if (!strcmp(s, "info"))
-		return LINT_INFO;
-	return -1;
+	return severity_parse(s);
 }
 
 static int cmp_finding(const void *a, const void *b)

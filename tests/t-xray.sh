@@ -179,6 +179,115 @@ check "xray from stdin" sh -c '"$0" xray - --json <"$1" >"$2"' "$PARE" "$T/fat.t
 want "stdin gives the same totals" 'd["totals"] == json.load(open(sys.argv[1].replace("stdin", "fat")))["totals"]' "true"
 check_json "$T/stdin.out"
 
+# ---- findings: technique, bytes saved, severity, score, --fail-on ----
+F2() { echo "[[f[\"severity\"], (f[\"technique\"] or {}).get(\"id\"), f[\"saves_bytes\"]] for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
+check "xray --json fat image: findings" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/fat.tar" "$T/fat.out"
+want "build tools -> multi-stage" "$(F2 gcc)" '[["warning", "multi-stage", 25000]]'
+want "headers -> multi-stage" "$(F2 headers)" '[["warning", "multi-stage", 3000]]'
+want "apt lists -> cache cleanup in the same RUN" "$(F2 apt-lists)" '[["warning", "cache-cleanup", 40000]]'
+want "pip cache -> cache cleanup" "$(F2 pip-cache)" '[["warning", "cache-cleanup", 6000]]'
+want "npm cache -> cache cleanup" "$(F2 npm-cache)" '[["warning", "cache-cleanup", 2500]]'
+want "deleted/overwritten -> layer order" "$(F2 wasted)" '[["warning", "layer-order", 150000]]'
+want "root -> non-root, saves nothing" "$(F2 root)" '[["warning", "non-root", 0]]'
+want "docs -> smaller base" "$(F2 docs)" '[["info", "smaller-base", 1234]]'
+want "secret env is an error" "$(F2 secret-env)" '[["error", "scan", 0]]'
+want "unpinned base -> pin-base" "$(F2 unpinned-base)" '[["info", "pin-base", 0]]'
+want "every finding has a severity" 'all(f["severity"] in ("error", "warning", "info") for f in d["flags"])' "true"
+want "technique names the article" '[f["technique"]["article"] for f in d["flags"] if f["id"] == "gcc"]' '["Technique 1: multi-stage builds"]'
+# Score: saved = caches 40000+7000+6000+2500, gcc 25000, headers 3000, docs 1234, wasted 150000 = 234734 of
+# the layers' 86875 + 150000 = 236875 bytes: 100 * 2141 / 236875 = 0 (floor).
+want "score total: the layers' content" 'd["score"]["total_bytes"]' "236875"
+want "score saved bytes: union of findings + wasted" 'd["score"]["saves_bytes"]' "234734"
+want "score value" 'd["score"]["value"]' "0"
+want "counts by severity" 'd["counts"]' '{"error": 2, "warning": 8, "info": 5}'
+want "no slim report: slim null" '[d["slim"], d["flags"][0]["slim_bytes"]]' '[null, null]'
+check_json "$T/fat.out"
+check_status "no --fail-on: exit 0 with findings" 0 "$PARE" xray "$T/fat.tar"
+check_status "--fail-on error with an error finding: 1" 1 "$PARE" xray "$T/fat.tar" --fail-on error
+check_status "--fail-on none: 0" 0 "$PARE" xray "$T/fat.tar" --fail-on none
+check_status "--fail-on bogus: usage" 2 "$PARE" xray "$T/fat.tar" --fail-on bogus
+check_status "lean: --fail-on info passes (no finding)" 0 "$PARE" xray "$T/lean.tar" --fail-on info
+check_status "latest: --fail-on warning fails (root)" 1 "$PARE" xray "$T/latest.tar" --fail-on warning
+check_status "latest: --fail-on error passes (no error)" 0 "$PARE" xray "$T/latest.tar" --fail-on error --json
+check "xray --json lean: score" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/lean.tar" "$T/lean.out"
+want "lean: score 100, nothing saved" '[d["score"]["value"], d["score"]["saves_bytes"], d["score"]["total_bytes"]]' '[100, 0, 4096]'
+check_json "$T/lean.out"
+
+# Image "ctx": what a .dockerignore keeps out (.git, node_modules dev packages, __pycache__, .env), a
+# base layer of 21 MiB, a file written and removed later; bytecode under /usr is the system's own.
+cat >"$T/ctx.json" <<'JSON'
+{"format": "docker-archive", "images": [{
+  "tags": ["ctx:1"],
+  "config": {"Cmd": ["node", "/app/server.js"], "User": "app"},
+  "history": [{"created_by": "/bin/sh -c #(nop) ADD file:base in /", "comment": "FROM debian:12"},
+              {"created_by": "COPY . /app"}, {"created_by": "RUN rm /app/build.log"}],
+  "layers": [
+    {"entries": [{"path": "usr/lib/x86_64-linux-gnu/libbig.so", "size": 22020096},
+                 {"path": "usr/lib/python3/dist-packages/__pycache__/x.cpython-311.pyc", "size": 900}]},
+    {"entries": [
+      {"path": "app/server.js", "size": 700},
+      {"path": "app/.git/HEAD", "content": "ref: refs/heads/main\n"},
+      {"path": "app/.git/objects/pack/p.pack", "size": 30000},
+      {"path": "app/node_modules/typescript/lib/tsc.js", "size": 9000},
+      {"path": "app/node_modules/@types/node/index.d.ts", "size": 1000},
+      {"path": "app/node_modules/express/index.js", "size": 400},
+      {"path": "app/__pycache__/util.cpython-311.pyc", "size": 1200},
+      {"path": "app/tools/old.pyc", "size": 300},
+      {"path": "app/.env", "content": "DB=x\n"},
+      {"path": "app/build.log", "size": 5000}]},
+    {"entries": [{"path": "app/build.log", "type": "whiteout"}]}
+  ]}]}
+JSON
+python3 "$ROOT/tests/mkimage.py" "$T/ctx.json" "$T/ctx.tar" || { not_ok "mkimage ctx"; t_done; }
+check "xray --json ctx image" sh -c '"$0" xray "$1" --json >"$2"' "$PARE" "$T/ctx.tar" "$T/ctx.out"
+want ".git -> dockerignore" "$(F2 vcs-metadata)" '[["warning", "dockerignore", 30021]]'
+want "node_modules dev packages -> dockerignore (express is not one)" "$(F2 node-dev-deps)" '[["warning", "dockerignore", 10000]]'
+want "__pycache__ and *.pyc outside /usr -> dockerignore" "$(F2 pycache)" '[["warning", "dockerignore", 1500]]'
+want ".env -> dockerignore, an error" "$(F2 dotenv)" '[["error", "dockerignore", 5]]'
+want ".env is not also a secret-files finding" "$(F2 secret-files)" '[]'
+want "removed in a later layer -> layer order" "$(F2 wasted)" '[["warning", "layer-order", 5000]]'
+want "base of 21 MiB -> smaller base, saving unknown" "$(F2 base-size)" '[["info", "smaller-base", null]]'
+want "base-size bytes and FROM" '[[f["bytes"], f["detail"][:32]] for f in d["flags"] if f["id"] == "base-size"]' \
+	'[[22020996, "the first layer (FROM debian:12)"]]'
+want "not root" "$(F2 root)" '[]'
+# Score: saved 30021 + 10000 + 1500 + 5 + 5000 = 46526 of 22020996 + 47626 = 22068622 bytes: 99.
+want "ctx score" '[d["score"]["saves_bytes"], d["score"]["total_bytes"], d["score"]["value"]]' '[46526, 22068622, 99]'
+check_json "$T/ctx.out"
+check_status "ctx: --fail-on error fails (.env)" 1 "$PARE" xray "$T/ctx.tar" --fail-on error
+"$PARE" xray "$T/ctx.tar" >"$T/ctx.txt"
+for want in "dockerignore (Technique 3: .dockerignore)" "Score       99/100" "error   [security]   dotenv"; do
+	if grep -qF -- "$want" "$T/ctx.txt"; then ok "ctx text shows: $want"; else not_ok "ctx text shows: $want" "$(sed -n '/Score/,$p' "$T/ctx.txt")"; fi
+done
+
+# --slim-report: a build report's removed list laid over the image (the format pare build writes,
+# doc/MINIFIER.md; a real build's report is checked on a sample in t-xray-samples.sh).
+cat >"$T/slim.json" <<'JSON'
+{"totals": {"kept_files": 2, "kept_bytes": 22020796, "removed_files": 4, "removed_bytes": 40200},
+ "kept": [], "warnings": [],
+ "removed": [{"path": "/app/.git/objects/pack/p.pack", "type": "file", "size": 30000},
+             {"path": "/app/node_modules/typescript/lib/tsc.js", "type": "file", "size": 9000},
+             {"path": "/app/tools/old.pyc", "type": "file", "size": 300},
+             {"path": "/usr/lib/python3/dist-packages/__pycache__/x.cpython-311.pyc", "type": "file", "size": 900}]}
+JSON
+check "xray --slim-report" sh -c '"$0" xray "$1" --json --slim-report "$2" >"$3"' "$PARE" "$T/ctx.tar" "$T/slim.json" "$T/slim.out"
+S() { echo "[f[\"slim_bytes\"] for f in d[\"flags\"] if f[\"id\"] == \"$1\"]"; }
+want "slim: .git part removed by the build" "$(S vcs-metadata)" '[30000]'
+want "slim: typescript removed" "$(S node-dev-deps)" '[9000]'
+want "slim: old.pyc removed" "$(S pycache)" '[300]'
+want "slim: wasted always goes (one layer)" "$(S wasted)" '[5000]'
+want "slim: base layer part removed" "$(S base-size)" '[900]'
+want "slim totals" '[d["slim"]["removed_bytes"], d["slim"]["removed_files"], d["slim"]["in_findings_bytes"]]' '[40200, 4, 39300]'
+check_json "$T/slim.out"
+printf '{"totals": {"kept_files": 0, "kept_bytes": 0, "removed_files": 1, "removed_bytes": 1}, "removed": [{"path": "/not/here"}]}' >"$T/other.json"
+check_status "slim report of another image: failure" 1 "$PARE" xray "$T/ctx.tar" --slim-report "$T/other.json"
+"$PARE" xray "$T/ctx.tar" --slim-report "$T/other.json" 2>"$T/err" >/dev/null
+assert_eq "another image: says so in one line" "$(wc -l <"$T/err") $(grep -c "not in the image" "$T/err")" "1 1"
+printf '{"removed": 3}' >"$T/bad.json"
+check_status "slim report not a build report: failure" 1 "$PARE" xray "$T/ctx.tar" --slim-report "$T/bad.json"
+printf '\x00\x01garbage' >"$T/bin.json"
+check_status "slim report not JSON: failure" 1 "$PARE" xray "$T/ctx.tar" --slim-report "$T/bin.json"
+check_status "slim report missing: failure" 1 "$PARE" xray "$T/ctx.tar" --slim-report "$T/nonexistent.json"
+
 check_status "no image: usage error" 2 "$PARE" xray
 check_status "two images: usage error" 2 "$PARE" xray "$T/fat.tar" "$T/lean.tar"
 check_status "bad --top: usage error" 2 "$PARE" xray "$T/fat.tar" --top x

@@ -279,7 +279,20 @@ dockerfile() {
 	printf 'FROM a\nRUN x \\' | seed dockerfile trailing-escape
 }
 
+slim_report() {
+	seed slim_report report.json <<'X'
+{"image": "app.tar", "totals": {"kept_files": 1, "kept_bytes": 10, "removed_files": 2, "removed_bytes": 30},
+ "kept": [{"path": "/app", "type": "file", "size": 10, "reason": "traced"}],
+ "removed": [{"path": "/usr/share/doc/x", "type": "file", "size": 20}, {"path": "/tmp", "type": "dir"}], "warnings": []}
+X
+	printf '{"totals": {"kept_files": -1}, "removed": []}' | seed slim_report negative
+	printf '{"totals": {"kept_files": 0, "kept_bytes": 0, "removed_files": 0, "removed_bytes": 0}, "removed": [{"path": "rel"}, 3]}' | seed slim_report relative
+	printf '{"removed": [{"path": "/a\u0000b"}], "totals": {}}' | seed slim_report nul
+	printf '{"a": 1, "a": 2}' | seed slim_report duplicate
+}
+
 dockerfile
+slim_report
 links
 elf
 ldcache
