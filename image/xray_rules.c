@@ -531,12 +531,15 @@ static void collect_base_size(const struct layer_index *idx, struct xray_report 
 			      from ? " (FROM " : "", from ? from : "", from ? ")" : "", (double)f->bytes / (1024.0 * 1024.0));
 	f->paths = xcalloc(1, sizeof(char *));
 	if (r->slim) {
+		struct acc a = { .slim = true }; /* hardlinked content once */
 		size_t n = layer_index_count(idx);
 		for (size_t i = 0; i < n; i++) {
 			const struct fs_entry *e = layer_index_at(idx, i);
-			if (S_ISREG(e->mode) && e->layer == 0 && !e->keep && e->size > 0)
-				f->slim_bytes += (uint64_t)e->size;
+			if (S_ISREG(e->mode) && e->layer == 0)
+				acc_add(&a, e);
 		}
+		f->slim_bytes = a.slim_bytes;
+		acc_release(&a);
 	}
 }
 
