@@ -224,7 +224,8 @@ char *df_instr_flag(const struct df_instr *in, const char *name)
 	return NULL;
 }
 
-/* $VAR, ${VAR}, ${VAR:-default} with the values of the ARGs before the first FROM. */
+/* $VAR, ${VAR}, ${VAR:-default} with the values of the ARGs before the first FROM; a variable with
+ * neither value nor default is left as written. */
 static char *expand_args(const struct dockerfile *df, const char *s)
 {
 	struct strbuf b = { 0 };
@@ -273,6 +274,9 @@ static char *expand_args(const struct dockerfile *df, const char *s)
 				sb_add(&b, val, vl);
 		} else if (def) {
 			sb_add(&b, def, dl);
+		} else {
+			/* No value before the build: --build-arg supplies it, so it stays "$NAME" (unresolved). */
+			sb_add(&b, p, (size_t)(q - p));
 		}
 		p = q;
 	}

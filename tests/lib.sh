@@ -70,3 +70,16 @@ podman_conf() {
 # Cache for slow-to-build fixtures (mmdebstrap images); survives make clean.
 CACHE=${PARE_TEST_CACHE:-/var/cache/pare-tests}
 mkdir -p "$CACHE"
+
+# need_npm_tool PKG@VERSION: installs an npm package (pinned) into the fixture cache once and prints the
+# directory of its executables; a failed install is a test failure, not a skip.
+need_npm_tool() {
+	local spec=$1 dir="$CACHE/npm/${1//[@\/]/_}"
+	if [ ! -d "$dir/node_modules/.bin" ]; then
+		command -v npm >/dev/null || { echo "npm missing: run make deps" >&2; return 1; }
+		rm -rf "$dir.tmp.$$" && mkdir -p "$dir.tmp.$$" &&
+			npm install --prefix "$dir.tmp.$$" --no-audit --no-fund --loglevel=error "$spec" >&2 &&
+			{ mv -T "$dir.tmp.$$" "$dir" 2>/dev/null || rm -rf "$dir.tmp.$$"; } || { rm -rf "$dir.tmp.$$"; return 1; }
+	fi
+	echo "$dir/node_modules/.bin"
+}

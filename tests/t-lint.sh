@@ -74,6 +74,19 @@ sed -i '1d' "$T/ctx/Dockerfile"
 assert_eq "without the escape directive \` is no continuation" "$("$PARE" lint "$T/ctx/Dockerfile" 2>&1 >/dev/null)" \
 	"pare: $T/ctx/Dockerfile: line 7: not an instruction: 'apt-get install -y --no-install-recommen'"
 
+# FROM with a build argument: resolved from a global ARG's default (and then checked), left alone when
+# only --build-arg can supply it (an ARG without a default, or none at all).
+printf 'ARG B=debian\nFROM $B\nUSER a\n' >"$T/arg-default"
+assert_eq "FROM \$ARG with an untagged default: from-untagged" "$(findings "$T/arg-default")" "from-untagged 2"
+printf 'ARG B=debian:12\nFROM ${B}\nUSER a\n' >"$T/arg-tagged"
+assert_eq "FROM \${ARG} with a tagged default: clean" "$(findings "$T/arg-tagged")" ""
+printf 'ARG B\nFROM $B\nUSER a\n' >"$T/arg-nodefault"
+assert_eq "FROM \$ARG without a default: unresolved, not reported" "$(findings "$T/arg-nodefault")" ""
+printf 'FROM ${NOPE:-debian}\nUSER a\n' >"$T/arg-inline"
+assert_eq "FROM \${X:-default}: the default is checked" "$(findings "$T/arg-inline")" "from-untagged 1"
+printf 'FROM $NOPE\nUSER a\n' >"$T/arg-undeclared"
+assert_eq "FROM \$UNDECLARED: unresolved, not reported" "$(findings "$T/arg-undeclared")" ""
+
 # Malformed input: one line on stderr, exit 1, no output.
 bad_input() { # DESC FILE MESSAGE-PATTERN
 	"$PARE" lint "$2" >"$T/out" 2>"$T/err"
