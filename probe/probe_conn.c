@@ -153,6 +153,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	struct probe_response *r = arg;
 	size_t n = size * nmemb;
 	r->bytes += n;
+	sha256_update(&r->hash, data, n);
 	r->last_data_ms = probe_now_ms();
 	if (r->body_len + n <= PROBE_HTTP_MAX_BODY) {
 		r->body = xrealloc(r->body, r->body_len + n + 1);
@@ -231,7 +232,9 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 		}
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	}
+	sha256_init(&r->hash);
 	r->curl_error = curl_easy_perform(h);
+	sha256_final(&r->hash, r->digest);
 	if (r->curl_error == CURLE_OPERATION_TIMEDOUT && r->last_data_ms)
 		r->stream = true; /* still sending when the request's time was over */
 	if (r->curl_error != CURLE_OK)

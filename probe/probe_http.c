@@ -269,6 +269,7 @@ static void send_item(struct port_run *pr, struct item *it, bool detect)
 		x->error = xasprintf("answered %ld while starting; ready after %.1f s", first_status, waited);
 	x->status = resp.status;
 	x->bytes = resp.bytes;
+	x->sha256 = resp.status > 0 ? xstrdup(resp.digest) : NULL;
 	x->seconds = resp.seconds;
 	if (resp.curl_error && resp.stream && resp.status >= 200 && resp.status < 500 && !atomic_load(&p->cancel)) {
 		free(x->error);
@@ -354,11 +355,73 @@ static void run_port(struct probe_http *p, uint16_t port)
 	probe_conn_release(&pr.conn);
 }
 
+/* The port of "scheme://host:port/..." (0 when there is none) and where its path starts. */
+static uint16_t url_port(const char *url, const char **path)
+{
+	const char *h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	const char *slash = strchr(h, '/');
+	*path = slash ? slash : "/";
+	const char *colon = slash ? memrchr(h, ':', (size_t)(slash - h)) : strrchr(h, ':');
+	if (!colon)
+		return 0;
+	unsigned long v = strtoul(colon + 1, NULL, 10);
+	return v > 0 && v < 65536 ? (uint16_t)v : 0;
+}
+
+/* Replay mode: each recorded request once, in order; a port is waited for before its first one. */
+static void run_replay(struct probe_http *p)
+{
+	struct port_run pr = { .p = p };
+	bool have_port = false, port_ok = false;
+	cleanup_free char *why = NULL;
+	for (size_t i = 0; i < p->n_replay && !atomic_load(&p->cancel); i++) {
+		const struct probe_http_result *rec = &p->replay[i];
+		const char *path;
+		uint16_t port = url_port(rec->url, &path);
+		bool first = !have_port || port != pr.port;
+		if (first) {
+			probe_conn_release(&pr.conn);
+			free(why);
+			why = NULL;
+			pr.port = port;
+			have_port = true;
+			port_ok = probe_conn_wait(&pr.conn, p, port, &why) == 0;
+		}
+		pr.conn.https = !strncmp(rec->url, "https://", 8);
+		struct item it = { rec->method, probe_conn_url(&pr.conn, path), NULL, rec->depth, true };
+		if (!port_ok) {
+			struct probe_http_result *x = add_result(p, &it);
+			fail(p, x, xstrdup(why ? why : "the port does not accept connections"));
+			free(it.url);
+			continue;
+		}
+		struct probe_response resp;
+		probe_conn_request(&pr.conn, p, it.method, it.url, &resp);
+		if (first && starting_up(&resp))
+			wait_until_ready(&pr, &it, &resp);
+		struct probe_http_result *x = add_result(p, &it);
+		x->status = resp.status;
+		x->bytes = resp.bytes;
+		x->sha256 = resp.status > 0 ? xstrdup(resp.digest) : NULL;
+		x->seconds = resp.seconds;
+		if (resp.curl_error && !(resp.stream && resp.status > 0))
+			fail(p, x, xstrdup(atomic_load(&p->cancel) ? "cancelled: the application exited" : resp.error));
+		else if (resp.status >= 500)
+			fail(p, x, xasprintf("HTTP %ld", resp.status));
+		probe_response_release(&resp);
+		free(it.url);
+	}
+	probe_conn_release(&pr.conn);
+}
+
 static void *prober_main(void *arg)
 {
 	struct probe_http *p = arg;
 	if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) < 0) {
 		p->rc = pare_error_errno(&p->err, "entering the container's network namespace");
+	} else if (p->replay) {
+		run_replay(p);
 	} else {
 		for (size_t i = 0; i < p->n_ports && !atomic_load(&p->cancel); i++)
 			run_port(p, p->ports[i]);
@@ -376,6 +439,8 @@ static void probe_http_free(struct probe_http *p)
 	free(p->ports);
 	strv_free(p->methods);
 	strv_free(p->paths);
+	struct probe_http_report replay = { p->replay, p->n_replay, p->n_replay, 0, false };
+	probe_http_report_release(&replay);
 	probe_http_report_release(&p->report);
 	free(p);
 }
@@ -415,6 +480,15 @@ int probe_http_start(const struct probe_http_opts *opts, void (*on_done)(void *d
 	p->ports = xmalloc((opts->n_ports ? opts->n_ports : 1) * sizeof(*p->ports));
 	if (opts->n_ports)
 		memcpy(p->ports, opts->ports, opts->n_ports * sizeof(*p->ports));
+	if (opts->replay) {
+		p->replay = xcalloc(opts->n_replay ? opts->n_replay : 1, sizeof(*p->replay));
+		for (size_t i = 0; i < opts->n_replay; i++) {
+			p->replay[i].method = xstrdup(opts->replay[i].method);
+			p->replay[i].url = xstrdup(opts->replay[i].url);
+			p->replay[i].depth = opts->replay[i].depth;
+		}
+		p->n_replay = opts->n_replay;
+	}
 	p->crawl = opts->crawl;
 	p->request_ms = opts->request_ms ? opts->request_ms : PROBE_HTTP_DEFAULT_REQUEST_MS;
 	p->max_depth = opts->max_depth;

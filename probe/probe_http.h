@@ -30,6 +30,13 @@ struct probe_http_opts {
 	unsigned request_ms;         /* per request */
 	unsigned max_depth;          /* link depth from a seed request (GET / and the user's requests are 0) */
 	unsigned max_pages;          /* crawled requests per port (the user's requests are always sent) */
+	/* Replay instead of crawl (pare build --verify): send exactly these requests (their method and
+	 * url; borrowed, copied by probe_http_start), in this order, once each, waiting for each port
+	 * to accept connections (and to end a starting-up 502/503/504) before its first request. The
+	 * report then has one result per replayed request, in the same order; crawl and requests are
+	 * ignored. */
+	const struct probe_http_result *replay;
+	size_t n_replay;
 };
 
 /* Defaults: no namespace, no ports, crawl on, the PROBE_HTTP_DEFAULT_* bounds. */
@@ -42,6 +49,7 @@ struct probe_http_result {
 	unsigned depth;
 	long status;    /* HTTP status, 0 when there was no response */
 	uint64_t bytes; /* body bytes received (after content decoding) */
+	char *sha256;   /* "sha256:<hex>" of those bytes; NULL when no response came */
 	double seconds;
 	bool failed;    /* the port never accepted, no HTTP response, 5xx, or cancelled */
 	char *error;    /* why, or a note ("not HTTP: crawl skipped"); NULL when fine */
@@ -57,7 +65,7 @@ struct probe_http_report {
 void probe_http_report_release(struct probe_http_report *r);
 /* The first failed result, or NULL. */
 const struct probe_http_result *probe_http_report_first_failure(const struct probe_http_report *r);
-/* The results as a JSON array of {method, url, from, depth, status, bytes, seconds, failed, error}. New reference. */
+/* The results as a JSON array of {method, url, from, depth, status, bytes, sha256, seconds, failed, error}. New reference. */
 json_t *probe_http_report_json(const struct probe_http_report *r);
 
 struct probe_http;

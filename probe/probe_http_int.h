@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "lib/error.h"
+#include "lib/hash.h"
 #include "lib/strvec.h"
 #include "probe/probe_http.h"
 
@@ -19,6 +20,8 @@ struct probe_http {
 	size_t n_ports;
 	char **methods, **paths; /* the user's requests, parsed */
 	size_t n_requests;
+	struct probe_http_result *replay; /* probe_http_opts.replay, copied (method, url, depth) */
+	size_t n_replay;
 	bool crawl;
 	unsigned request_ms, max_depth, max_pages;
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC: ports must accept connections by then */
@@ -46,6 +49,8 @@ struct probe_response {
 	uint64_t bytes;
 	double seconds;
 	char *body; /* the first PROBE_HTTP_MAX_BODY bytes */
+	struct sha256 hash; /* of the whole body, as it came */
+	char digest[SHA256_DIGEST_STR]; /* "sha256:..." once the request ended */
 	size_t body_len;
 	char *content_type, *effective_url, *redirect_url; /* owned copies or NULL */
 	bool stream; /* cut: the answer began, then stayed idle (or went on) past the stream bound */

@@ -26,6 +26,7 @@ void probe_http_report_release(struct probe_http_report *r)
 		free(x->method);
 		free(x->url);
 		free(x->referrer);
+		free(x->sha256);
 		free(x->error);
 	}
 	free(r->results);
@@ -51,6 +52,7 @@ json_t *probe_http_report_json(const struct probe_http_report *r)
 		if (!o)
 			continue;
 		json_object_set_new(o, "from", x->referrer ? json_string(x->referrer) : json_null());
+		json_object_set_new(o, "sha256", x->sha256 ? json_string(x->sha256) : json_null());
 		json_object_set_new(o, "error", x->error ? json_string(x->error) : json_null());
 		json_array_append_new(a, o);
 	}

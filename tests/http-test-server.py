@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A small HTTP server for the HTTP prober's tests (tests/unit/test_probe_http.c): a fixed site with
-pages, a stylesheet, redirects, a link chain, many links, a 500, a POST endpoint, an admin page with
+pages, a stylesheet, redirects, a link chain, many links, a 500, /random (a new random id each time), a POST endpoint, an admin page with
 action links and a never-ending stream. Every request is
 appended to LOG as "METHOD PATH" before it is answered.
 With --tls=DIR it speaks HTTPS with DIR/cert.pem and DIR/key.pem. With --warmup=N the first N requests
@@ -8,6 +8,7 @@ get 502 (a front server whose backend is not up yet). With --root-status=N, "/" 
 (haproxy's stats listener answers 503 everywhere but its stats URI).
 Usage: http-test-server.py PORT LOG [--v6] [--delay SECONDS] [--garbage] [--silent] [--tls=DIR] [--warmup=N]
        [--root-status=N]"""
+import os
 import socket
 import ssl
 import sys
@@ -79,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if root_status and path == "/":
             return self.answer(root_status, HTML, "<html>No server is available</html>")
+        if path == "/random":  # what differs between two runs: a session id, the time
+            return self.answer(200, "text/plain", os.urandom(8).hex())
         if path == "/redir":
             return self.answer(302, HTML, "", [("Location", "/target")])
         if path.startswith("/chain/"):

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/hash.h"
 #include "lib/xalloc.h"
 #include "probe/probe_http.h"
 #include "tests/unit/unit.h"
@@ -157,6 +158,56 @@ TEST(probe_http_crawls_same_origin_links)
 	CHECK_INT(json_array_size(j), r.n);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(j, 0), "url")), U("/"));
 	json_decref(j);
+	probe_http_report_release(&r);
+	server_stop(&s);
+}
+
+/* The body's SHA-256 is recorded, and a replay sends exactly the recorded requests, once each, in
+ * order (no crawl), with the same digests for fixed pages and another for a random answer. */
+TEST(probe_http_replay_sends_the_recorded_requests)
+{
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, NULL), 0);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	static char *const reqs[] = { "/random", "POST:/api", NULL };
+	o.requests = reqs;
+	o.max_depth = 1;
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	const struct probe_http_result *root = find(&r, "GET", U("/"));
+	char want[SHA256_DIGEST_STR];
+	CHECK(root && root->sha256 && sha256_digest_valid(root->sha256));
+	const struct probe_http_result *api = find(&r, "POST", U("/api"));
+	sha256_buffer("{\"ok\": true}", 12, want);
+	CHECK(api && api->status == 201 && api->sha256 && !strcmp(api->sha256, want));
+	size_t n = r.n;
+	struct probe_http_opts ro;
+	opts_for(&ro, &s, &port);
+	ro.replay = r.results;
+	ro.n_replay = r.n;
+	struct probe_http_report again;
+	CHECK_INT(probe_http_run(&ro, &again, NULL), 0);
+	CHECK_INT(again.n, n);
+	for (size_t i = 0; i < n && i < again.n; i++) {
+		const struct probe_http_result *a = &r.results[i], *b = &again.results[i];
+		CHECK_STR(b->method, a->method);
+		CHECK_STR(b->url, a->url);
+		CHECK_INT(b->status, a->status);
+		if (strcmp(a->url, U("/random")) != 0)
+			CHECK(a->sha256 && b->sha256 && !strcmp(a->sha256, b->sha256));
+		else
+			CHECK(a->sha256 && b->sha256 && strcmp(a->sha256, b->sha256) != 0);
+	}
+	/* Each request reached the server twice: once crawled, once replayed; never a third time. */
+	cleanup_file FILE *f = fopen(s.log, "r");
+	char line[256];
+	int roots = 0;
+	while (f && fgets(line, sizeof(line), f))
+		roots += !strcmp(line, "GET /\n");
+	CHECK_INT(roots, 2);
+	probe_http_report_release(&again);
 	probe_http_report_release(&r);
 	server_stop(&s);
 }
