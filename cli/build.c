@@ -24,7 +24,7 @@
 #include "probe/probe_http.h"
 
 struct timings {
-	double index, unpack, run, probes, minify, write;
+	double index, unpack, run, probes, minify, write, verify;
 };
 
 
@@ -87,6 +87,7 @@ int cmd_build(int argc, char **argv)
 	struct image_write_result res = { 0 };
 	struct pipeline_run br = { 0 };
 	struct pipeline_health health = { 0 };
+	struct pipeline_verify ver = { .analysis = &br };
 	cleanup_free char *default_tag = NULL, *failure = NULL, *mismatch = NULL;
 	cleanup_strv char **ep_keys = NULL, **out_cmd = NULL, **out_env = NULL, **out_vols = NULL;
 	struct timings tm = { 0 };
@@ -240,6 +241,12 @@ int cmd_build(int argc, char **argv)
 	if (image_write(img, idx, &wo, &err) < 0)
 		goto out;
 	tm.write = pipeline_now() - t;
+	/* --verify: the image is written whatever the verdict (with -o - it is already out; a failing
+	 * image is what the user needs to inspect); the exit status says it. */
+	t = pipeline_now();
+	if (a.verify && build_verify(&wo, img, idx, rootfs, &ver, &err) < 0)
+		goto out;
+	tm.verify = pipeline_now() - t;
 
 	struct keep_totals kt;
 	keep_totals(ks, &kt);
@@ -253,9 +260,15 @@ int cmd_build(int argc, char **argv)
 		  " removed; layer %s\n",
 		  a.input, to_stdout ? "standard output" : a.output, cli_human_size(st->bytes, b1), cli_human_size(kt.kept_bytes, b2), ratio,
 		  kt.kept_files, kt.removed_files, cli_human_size(res.layer_size, b3));
-	pare_info("pare: time: read %.1fs, unpack %.1fs, run %.1fs (probes %.1fs), minify %.1fs, write %.1fs; "
+	char vtime[32] = "";
+	if (a.verify)
+		snprintf(vtime, sizeof(vtime), ", verify %.1fs", tm.verify);
+	pare_info("pare: time: read %.1fs, unpack %.1fs, run %.1fs (probes %.1fs), minify %.1fs, write %.1fs%s; "
 		  "image %s, id %.19s\n",
-		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write, res.tag ? res.tag : "", res.image_id ? res.image_id : "");
+		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write,
+		  vtime, res.tag ? res.tag : "", res.image_id ? res.image_id : "");
+	if (a.verify)
+		build_verify_print(&ver);
 	size_t n_alerts = 0;
 	for (char *const *w = keep_alerts(ks); *w; w++, n_alerts++)
 		if (pare_verbosity == 1)
@@ -284,6 +297,10 @@ int cmd_build(int argc, char **argv)
 				    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "read", tm.index, "unpack", tm.unpack,
 					      "run", tm.run, "probes", tm.probes, "minify", tm.minify, "write", tm.write,
 					      "total", pipeline_now() - t_start));
+		if (a.verify) {
+			json_object_set_new(json_object_get(report, "phases"), "verify", json_real(tm.verify));
+			json_object_set_new(report, "verify", pipeline_verify_json(&ver));
+		}
 		json_object_set_new(report, "probes", pipeline_run_probes_json(&br));
 		json_object_set_new(report, "application",
 				    json_pack("{s:i, s:b, s:b}", "status", br.app_status, "exited_by_itself",
@@ -293,6 +310,11 @@ int cmd_build(int argc, char **argv)
 			goto out;
 	}
 	status = 0;
+	if (a.verify && ver.n_differ) {
+		pare_error_set(&err, 0, "verify: the slim image answered %zu of %zu probes differently (the image "
+				       "is written: %s)", ver.n_differ, ver.n_rows, to_stdout ? "standard output" : a.output);
+		status = BUILD_EXIT_VERIFY_FAILED;
+	}
 out:
 	if (status)
 		pare_error_print(&err);
@@ -301,6 +323,7 @@ out:
 	json_decref(out_config);
 	image_write_result_release(&res);
 	keep_set_free(ks);
+	pipeline_verify_release(&ver);
 	pipeline_run_release(&br);
 	pipeline_health_release(&health);
 	free(br.ports);

@@ -24,6 +24,7 @@ struct build_args {
 	int crawl_depth, crawl_pages; /* -1: the prober's defaults */
 	enum pipeline_continue cont;
 	bool ignore_failures;
+	bool verify; /* --verify */
 	struct keep_opts keep;
 	struct strvec inc_paths, inc_bins, inc_exes, excludes;
 	struct cli_run_opts ro; /* the analysis run: --entrypoint, -e, -v... (cli/run_opts.h) */
@@ -34,4 +35,13 @@ struct build_args {
 void build_args_init(struct build_args *a);
 int build_parse_args(int argc, char **argv, struct build_args *a);
 void build_args_release(struct build_args *a);
+
+/* --verify (cli/build_verify.c): reads the slim image back (a temporary copy when wo->output is "-",
+ * docker-daemon: or docker://), unpacks it privately and runs pipeline_verify (v->analysis set by the
+ * caller). */
+#define BUILD_EXIT_VERIFY_FAILED 3
+int build_verify(const struct image_write_opts *wo, struct image *img, struct layer_index *idx,
+		 const struct rt_rootfs *original, struct pipeline_verify *v, struct pare_error *err);
+/* The table on stderr: every row, or (--quiet) only the rows that differ. */
+void build_verify_print(const struct pipeline_verify *v);
 #endif

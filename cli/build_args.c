@@ -25,6 +25,8 @@ static void build_help(FILE *f)
 		"      --format F          archive (default: loadable by docker, podman, skopeo) or oci-dir\n"
 		"      --compress C        layer compression: none (default for archive), gzip, zstd\n"
 		"      --report FILE.json  every kept path with its reason, removed paths, probes, profile stats\n"
+		"      --verify            then run the slim image with the same probes (replayed, untraced) and\n"
+		"                          compare with the original; exit status 3 when it answers differently\n"
 		"  -q, --quiet             only errors (the application's output is dropped too; otherwise it\n"
 		"                          goes to stderr)\n"
 		"      --verbose           a progress line per phase (also without a terminal), notes on what\n"
@@ -74,7 +76,7 @@ enum {
 	OPT_CRAWL_DEPTH, OPT_CRAWL_PAGES,
 	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
 	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
-	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL,
+	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY,
 };
 
 static const struct option longopts[] = {
@@ -83,6 +85,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "http-probe", optional_argument, NULL, OPT_HTTP },
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
@@ -173,6 +176,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case OPT_COMPRESS: a->compress = optarg; break;
 		case OPT_REPORT: a->report = optarg; break;
+		case OPT_VERIFY: a->verify = true; break;
 		case OPT_HTTP:
 			if (!on_off(optarg, &b))
 				return cli_usage_error("build", "--http-probe wants on or off, not '%s'", optarg);

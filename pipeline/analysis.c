@@ -196,14 +196,9 @@ static void *exec_tracer_main(void *arg)
 	return NULL;
 }
 
-struct exec_hook_data {
-	struct exec_tracer *x;
-	const struct pipeline_run *br;
-};
-
 static int exec_hook_started(pid_t pid, void *data)
 {
-	struct exec_tracer *x = ((struct exec_hook_data *)data)->x;
+	struct exec_tracer *x = data;
 	pthread_mutex_lock(&x->mu);
 	x->pid = pid;
 	pthread_cond_broadcast(&x->cv);
@@ -216,9 +211,8 @@ static int exec_hook_started(pid_t pid, void *data)
 
 static int exec_hook_child(void *data)
 {
-	struct exec_hook_data *h = data;
+	(void)data;
 	struct pare_error err = { 0 };
-	child_io(h->br);
 	if (tracer_child_setup(&err) < 0) {
 		pare_error_print(&err);
 		return -1;
@@ -226,93 +220,36 @@ static int exec_hook_child(void *data)
 	return 0;
 }
 
-/* Kills a command that outlives its timeout (a HEALTHCHECK's Timeout), as the engine would. */
-struct exec_watchdog {
-	pthread_mutex_t *mu;
-	pthread_cond_t *cv;
-	bool done, fired;
-	pid_t pid;
-	double timeout;
-};
-
-static void *exec_watchdog_main(void *arg)
-{
-	struct exec_watchdog *w = arg;
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)w->timeout;
-	until.tv_nsec += (long)((w->timeout - (double)(time_t)w->timeout) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(w->mu);
-	while (!w->done)
-		if (pthread_cond_timedwait(w->cv, w->mu, &until) == ETIMEDOUT)
-			break;
-	if (!w->done) {
-		w->fired = true;
-		kill(w->pid, SIGKILL);
-	}
-	pthread_mutex_unlock(w->mu);
-	return NULL;
-}
-
-/* Runs argv in the container, traced; timeout 0 waits for as long as it takes. */
+/* Runs argv in the container, traced (pipeline_exec_run with the tracer's hooks); timeout 0 waits for
+ * as long as it takes. */
 static void exec_one_argv(struct run_state *s, char *const *argv, const char *cmd, double timeout,
 			  struct pipeline_exec_result *res)
 {
 	const struct pipeline_run *br = s->br;
-	res->command = xstrdup(cmd);
-	res->status = -1;
-	double t0 = pipeline_now();
-	if (!argv[0]) {
-		res->error = xstrdup("empty command");
-		return;
-	}
 	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true };
 	struct exec_tracer x = { .tr = tracer_new(&to) };
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
 	pthread_t th;
 	if (pthread_create(&th, NULL, exec_tracer_main, &x) != 0) {
+		memset(res, 0, sizeof(*res));
+		res->command = xstrdup(cmd);
+		res->status = -1;
 		res->error = xstrdup("cannot start a tracer thread");
 		goto out;
 	}
-	struct exec_hook_data hd = { &x, br };
-	struct rt_hooks hooks = { .parent_started = exec_hook_started, .child_before_exec = exec_hook_child, .data = &hd };
-	struct pare_error err = { 0 };
-	pid_t pid;
-	int status;
-	struct exec_watchdog w = { .mu = &x.mu, .cv = &x.cv, .timeout = timeout };
-	pthread_t wt;
-	bool watching = false;
-	if (rt_container_exec_start(s->ct, argv, NULL, &hooks, &pid, &err) < 0) {
-		res->error = xstrdup(x.seized < 0 ? x.err.msg : err.msg);
-	} else {
-		w.pid = pid;
-		watching = timeout > 0 && pthread_create(&wt, NULL, exec_watchdog_main, &w) == 0;
-		if (rt_container_exec_wait(s->ct, pid, NULL, &status, &err) < 0)
-			res->error = xstrdup(err.msg);
-		else
-			res->status = status;
-	}
-	if (watching) {
-		pthread_mutex_lock(&x.mu);
-		w.done = true;
-		pthread_cond_broadcast(&x.cv);
-		pthread_mutex_unlock(&x.mu);
-		pthread_join(wt, NULL);
-		if (w.fired && !res->error)
-			res->error = xasprintf("timed out after %g s", timeout);
-	}
+	struct rt_hooks hooks = { .parent_started = exec_hook_started, .child_before_exec = exec_hook_child, .data = &x };
+	pipeline_exec_run(s->ct, argv, cmd, timeout, &hooks, br->quiet_app ? -1 : STDERR_FILENO, res);
 	pthread_mutex_lock(&x.mu);
+	if (x.seized < 0 && res->error) {
+		free(res->error);
+		res->error = xstrdup(x.err.msg);
+	}
 	if (x.pid == 0)
 		x.pid = -1; /* the hook never ran: let the thread go */
 	pthread_cond_broadcast(&x.cv);
 	pthread_mutex_unlock(&x.mu);
 	pthread_join(th, NULL);
-	res->seconds = pipeline_now() - t0;
 	pthread_mutex_lock(&s->mu);
 	s->exec_profiles = xrealloc(s->exec_profiles, (s->n_exec_profiles + 1) * sizeof(*s->exec_profiles));
 	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(x.tr);
@@ -357,27 +294,7 @@ static void *probe_main(void *arg)
 			po.max_depth = (unsigned)br->crawl_depth;
 		if (br->crawl_pages >= 0)
 			po.max_pages = (unsigned)br->crawl_pages;
-		struct probe_http *p = NULL;
-		struct pare_error err = { 0 };
-		pthread_mutex_lock(&s->mu);
-		bool cancelled = s->cancel;
-		pthread_mutex_unlock(&s->mu);
-		if (!cancelled && probe_http_start(&po, NULL, NULL, &p, &err) == 0) {
-			pthread_mutex_lock(&s->mu);
-			s->prober = p;
-			if (s->cancel)
-				probe_http_cancel(p);
-			pthread_mutex_unlock(&s->mu);
-			if (probe_http_wait(p, &br->http_report, &err) < 0)
-				pare_info("pare: HTTP probe: %s\n", err.msg);
-			else
-				br->http_ran = true;
-			pthread_mutex_lock(&s->mu);
-			s->prober = NULL;
-			pthread_mutex_unlock(&s->mu);
-		} else if (!cancelled) {
-			pare_info("pare: HTTP probe: %s\n", err.msg);
-		}
+		br->http_ran = pipeline_http_run_locked(&po, &s->mu, &s->prober, &s->cancel, "HTTP probe", &br->http_report);
 	}
 	size_t n = strv_len(br->execs);
 	br->exec_results = xcalloc(n ? n : 1, sizeof(*br->exec_results));
@@ -595,16 +512,12 @@ void pipeline_run_release(struct pipeline_run *br)
 	profile_free(br->profile);
 	br->profile = NULL;
 	probe_http_report_release(&br->http_report);
-	for (size_t i = 0; i < br->n_exec_results; i++) {
-		free(br->exec_results[i].command);
-		free(br->exec_results[i].error);
-	}
+	for (size_t i = 0; i < br->n_exec_results; i++)
+		pipeline_exec_result_release(&br->exec_results[i]);
 	free(br->exec_results);
 	br->exec_results = NULL;
 	br->n_exec_results = 0;
-	free(br->health_result.command);
-	free(br->health_result.error);
-	memset(&br->health_result, 0, sizeof(br->health_result));
+	pipeline_exec_result_release(&br->health_result);
 	br->health_ran = false;
 }
 
@@ -634,21 +547,11 @@ char *pipeline_run_probe_failure(const struct pipeline_run *br)
 json_t *pipeline_run_probes_json(const struct pipeline_run *br)
 {
 	json_t *exec = json_array();
-	for (size_t i = 0; i < br->n_exec_results; i++) {
-		const struct pipeline_exec_result *r = &br->exec_results[i];
-		json_t *o = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
-		if (r->error)
-			json_object_set_new(o, "error", json_string(r->error));
-		json_array_append_new(exec, o);
-	}
+	for (size_t i = 0; i < br->n_exec_results; i++)
+		json_array_append_new(exec, pipeline_exec_result_json(&br->exec_results[i]));
 	json_t *http = br->http_ran ? probe_http_report_json(&br->http_report) : json_array();
 	json_t *o = json_pack("{s:o, s:o}", "http", http, "exec", exec);
-	if (br->health_ran) {
-		const struct pipeline_exec_result *r = &br->health_result;
-		json_t *h = json_pack("{s:s, s:i, s:f}", "command", r->command, "status", r->status, "seconds", r->seconds);
-		if (r->error)
-			json_object_set_new(h, "error", json_string(r->error));
-		json_object_set_new(o, "healthcheck", h);
-	}
+	if (br->health_ran)
+		json_object_set_new(o, "healthcheck", pipeline_exec_result_json(&br->health_result));
 	return o;
 }

@@ -4,10 +4,12 @@
 #ifndef PARE_PIPELINE_H
 #define PARE_PIPELINE_H
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/error.h"
+#include "lib/hash.h"
 #include "probe/probe_http.h"
 #include "runtime/runtime.h"
 #include "tracer/profile.h"
@@ -19,7 +21,23 @@ struct pipeline_exec_result {
 	int status;     /* docker-style: exit code, 128+N on signal N, -1 when it could not start */
 	char *error;    /* why it could not start, or NULL */
 	double seconds;
+	char output_sha256[SHA256_DIGEST_STR]; /* of stdout and stderr together; "" when it did not run */
+	uint64_t output_bytes;
 };
+
+/* Runs argv in ct (pipeline/exec.c): stdin /dev/null, stdout and stderr hashed into res and passed on
+ * to forward_fd (-1: dropped), hooks (may be NULL: untraced) chained after pare's own; killed after
+ * timeout seconds (0: none). res is filled (pipeline_exec_result_release frees it). */
+void pipeline_exec_run(struct rt_container *ct, char *const *argv, const char *cmd, double timeout,
+		       const struct rt_hooks *hooks, int forward_fd, struct pipeline_exec_result *res);
+void pipeline_exec_result_release(struct pipeline_exec_result *r);
+/* The HTTP prober run to its end, with *slot (under mu) naming it while it runs, so that another
+ * thread can cancel it when *cancel (read under mu) is set; failures to run are printed with label.
+ * Returns whether it ran. */
+bool pipeline_http_run_locked(const struct probe_http_opts *po, pthread_mutex_t *mu, struct probe_http **slot,
+			      const bool *cancel, const char *label, struct probe_http_report *out);
+/* {command, status, seconds, output_bytes, output_sha256[, error]}. */
+json_t *pipeline_exec_result_json(const struct pipeline_exec_result *r);
 
 /* The image's HEALTHCHECK as the engine runs it (pipeline/health.c). */
 struct pipeline_health {
@@ -74,6 +92,45 @@ void pipeline_run_release(struct pipeline_run *br);
 char *pipeline_run_probe_failure(const struct pipeline_run *br);
 /* {"http": [...], "exec": [...]} for the report. */
 json_t *pipeline_run_probes_json(const struct pipeline_run *br);
+
+/* pare build --verify (pipeline/verify.c, doc/VERIFY.md): the analysis' recorded probes replayed,
+ * untraced, against a second run of the original (the reference) and a run of the slim image. */
+struct pipeline_verify_run {
+	struct probe_http_report http; /* one result per replayed request, in order */
+	bool http_ran;
+	struct pipeline_exec_result *execs;
+	size_t n_execs;
+	struct pipeline_exec_result health;
+	bool health_ran;
+	bool app_exited; /* before the probes were done */
+	int app_status;
+	double seconds;
+};
+
+enum pipeline_verify_verdict { PIPELINE_VERIFY_SAME, PIPELINE_VERIFY_SAME_STATUS, PIPELINE_VERIFY_DIFFERS };
+
+struct pipeline_verify_row {
+	char *what;           /* "GET /path", "exec CMD", "healthcheck CMD" */
+	char *original, *slim; /* "200 0123456789ab (12 B)", "exit 0 ...", "failed: why" */
+	bool status_only;     /* the original's answer varied between the analysis and the reference */
+	enum pipeline_verify_verdict verdict;
+};
+
+struct pipeline_verify {
+	const struct pipeline_run *analysis;   /* its options, command and recorded results */
+	const struct rt_rootfs *original, *slim;
+	int (*phase)(const char *what, struct pare_error *err);
+	/* results */
+	struct pipeline_verify_run reference, slim_run;
+	struct pipeline_verify_row *rows;
+	size_t n_rows, n_differ, n_status_only;
+};
+/* Both runs and the comparison; -1 only when a run could not be made (or an interrupt). */
+int pipeline_verify(struct pipeline_verify *v, struct pare_error *err);
+void pipeline_verify_release(struct pipeline_verify *v);
+const char *pipeline_verify_verdict_name(enum pipeline_verify_verdict x);
+/* The report's "verify" object. */
+json_t *pipeline_verify_json(const struct pipeline_verify *v);
 
 /* Output config changes (--new-*). */
 struct pipeline_new_config {

@@ -383,11 +383,11 @@ static void drop_unused_lock(const char *base, const char *key, struct rt_rootfs
 }
 
 static int prepare(struct image *img, const struct layer_index *idx, struct layer_index **idx_out,
-		   struct rt_rootfs **out, struct pare_error *err)
+		   bool cache, struct rt_rootfs **out, struct pare_error *err)
 {
 	struct rt_rootfs *r = xcalloc(1, sizeof(*r));
 	r->lock_fd = -1;
-	cleanup_free char *base = cache_max() > 0 ? cache_base() : NULL;
+	cleanup_free char *base = cache && cache_max() > 0 ? cache_base() : NULL;
 	cleanup_free char *key = base ? cache_key(img) : NULL;
 	int ret = key ? prepare_cached(img, idx, idx_out, base, key, r, err) : prepare_uncached(img, idx, idx_out, r, err);
 	if (ret < 0 && key)
@@ -403,14 +403,19 @@ static int prepare(struct image *img, const struct layer_index *idx, struct laye
 int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct rt_rootfs **out,
 		      struct pare_error *err)
 {
-	return prepare(img, idx, NULL, out, err);
+	return prepare(img, idx, NULL, true, out, err);
+}
+
+int rt_rootfs_prepare_private(struct image *img, struct rt_rootfs **out, struct pare_error *err)
+{
+	return prepare(img, NULL, NULL, false, out, err);
 }
 
 int rt_rootfs_prepare_indexed(struct image *img, struct layer_index **idx_out, struct rt_rootfs **out,
 			      struct pare_error *err)
 {
 	*idx_out = NULL;
-	if (prepare(img, NULL, idx_out, out, err) < 0) {
+	if (prepare(img, NULL, idx_out, true, out, err) < 0) {
 		layer_index_free(*idx_out);
 		*idx_out = NULL;
 		return -1;

@@ -114,6 +114,9 @@ int rt_rootfs_prepare(struct image *img, const struct layer_index *idx, struct r
  * into place (runtime/unpack.c); when it is cached, the index is built on its own. */
 int rt_rootfs_prepare_indexed(struct image *img, struct layer_index **idx_out, struct rt_rootfs **out,
 			      struct pare_error *err);
+/* Unpacked into a pare-* temp dir for this use only, never cached (pare build --verify's slim image:
+ * it would evict the trees worth keeping). */
+int rt_rootfs_prepare_private(struct image *img, struct rt_rootfs **out, struct pare_error *err);
 /* An existing directory used as the lowerdir as it is (never modified nor removed; for tests and for
  * callers that unpacked a tree themselves). */
 struct rt_rootfs *rt_rootfs_from_dir(const char *dir);
