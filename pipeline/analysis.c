@@ -58,19 +58,9 @@ static void wake(struct run_state *s)
 	(void)r;
 }
 
-/* In the container's processes, before exec: no terminal input for an analysis run, and nothing on
- * pare's stdout (it may carry the image). Then the tracer's seccomp filter. */
 static int child_io(const struct pipeline_run *br)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		if (br->quiet_app)
-			dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	dup2(STDERR_FILENO, STDOUT_FILENO);
-	return 0;
+	return pipeline_app_child_io(br->quiet_app);
 }
 
 struct hook_data {

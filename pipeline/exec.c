@@ -46,6 +46,19 @@ static void *exec_watchdog_main(void *arg)
 	return NULL;
 }
 
+int pipeline_app_child_io(bool quiet)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		if (quiet)
+			dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	return 0;
+}
+
 struct io_hooks {
 	const struct rt_hooks *inner;
 	int out_fd;

@@ -31,6 +31,9 @@ struct pipeline_exec_result {
 void pipeline_exec_run(struct rt_container *ct, char *const *argv, const char *cmd, double timeout,
 		       const struct rt_hooks *hooks, int forward_fd, struct pipeline_exec_result *res);
 void pipeline_exec_result_release(struct pipeline_exec_result *r);
+/* In the application's process, before exec: no terminal input, and nothing on pare's stdout (it may
+ * carry the image): stdout to stderr, both to /dev/null when quiet. */
+int pipeline_app_child_io(bool quiet);
 /* The HTTP prober run to its end, with *slot (under mu) naming it while it runs, so that another
  * thread can cancel it when *cancel (read under mu) is set; failures to run are printed with label.
  * Returns whether it ran. */

@@ -29,15 +29,7 @@ struct verify_state {
 static int app_child(void *data)
 {
 	const struct pipeline_run *br = data;
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		if (br->quiet_app)
-			dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	dup2(STDERR_FILENO, STDOUT_FILENO);
-	return 0;
+	return pipeline_app_child_io(br->quiet_app);
 }
 
 /* Watches PID 1: its exit (or an interrupt) cancels the prober, so that nothing waits for a dead
