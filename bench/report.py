@@ -9,9 +9,10 @@
 import json
 import sys
 
-PHASES = ["read", "unpack", "run", "probes", "minify", "write"]
-# The time the application itself was running: pare build's "run" phase (it includes the probes).
-APP_PHASES = ["run"]
+PHASES = ["read", "unpack", "run", "probes", "minify", "write", "verify"]
+# The time the application itself was running: pare build's "run" phase (it includes the probes), and
+# --verify's two untraced runs (of the original and of the slim image), shown in a column of their own.
+APP_PHASES = ["run", "verify"]
 
 
 def find_phases(node):
