@@ -111,6 +111,7 @@ int cmd_build(int argc, char **argv)
 	br.cfg = &cfg;
 	br.image_name = a.input;
 	br.fanotify = a.ro.fanotify;
+	br.census = a.seccomp_profile != NULL;
 	br.quiet_app = pare_verbosity == 0;
 	br.grace = cfg.stop_grace; /* --stop-timeout, 10 by default */
 	br.phase = cli_phase;
@@ -280,8 +281,21 @@ int cmd_build(int argc, char **argv)
 		pare_info("pare: %zu note%s about what was kept (see --report)\n", n_warn - n_alerts,
 			  n_warn - n_alerts == 1 ? "" : "s");
 
+	size_t n_syscalls = 0;
+	if (a.seccomp_profile) {
+		const char *arch = json_string_value(json_object_get(img->config, "architecture"));
+		if (pipeline_write_seccomp_profile(br.profile, arch, a.seccomp_profile, &n_syscalls, &err) < 0)
+			goto out;
+		pare_info("pare: seccomp profile %s: %zu syscalls allowed (%" PRIu64 " census stops)\n",
+			  a.seccomp_profile, n_syscalls, br.profile->stats.census_stops);
+	}
 	if (a.report) {
 		report = keep_report_json(ks);
+		if (a.seccomp_profile)
+			json_object_set_new(report, "seccomp_profile",
+					    json_pack("{s:s, s:I, s:I}", "file", a.seccomp_profile, "syscalls",
+						      (json_int_t)n_syscalls, "census_stops",
+						      (json_int_t)br.profile->stats.census_stops));
 		if (mismatch)
 			json_array_append_new(json_object_get(report, "warnings"), json_string(mismatch));
 		json_object_set_new(report, "image", json_string(a.input));

@@ -16,6 +16,7 @@
 /* Options (cli/build_args.c). */
 struct build_args {
 	const char *input, *output, *tag, *report, *compress;
+	const char *seccomp_profile; /* --seccomp-profile FILE, or NULL */
 	enum image_write_format format;
 	int http; /* -1 default, 0 off, 1 on */
 	struct strvec http_cmds, execs, cmd_args;

@@ -27,6 +27,7 @@ static void build_help(FILE *f)
 		"      --report FILE.json  every kept path with its reason, removed paths, probes, profile stats\n"
 		"      --verify            then run the slim image with the same probes (replayed, untraced) and\n"
 		"                          compare with the original; exit status 3 when it answers differently\n"
+		"      --seccomp-profile FILE.json  Docker seccomp profile of the syscalls seen (a stop per syscall)\n"
 		"  -q, --quiet             only errors (the application's output is dropped too; otherwise it\n"
 		"                          goes to stderr)\n"
 		"      --verbose           a progress line per phase (also without a terminal), notes on what\n"
@@ -76,7 +77,7 @@ enum {
 	OPT_CRAWL_DEPTH, OPT_CRAWL_PAGES,
 	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
 	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
-	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY,
+	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY, OPT_SECCOMP,
 };
 
 static const struct option longopts[] = {
@@ -86,6 +87,7 @@ static const struct option longopts[] = {
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 	{ "http-probe", optional_argument, NULL, OPT_HTTP },
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
@@ -177,6 +179,7 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 		case OPT_COMPRESS: a->compress = optarg; break;
 		case OPT_REPORT: a->report = optarg; break;
 		case OPT_VERIFY: a->verify = true; break;
+		case OPT_SECCOMP: a->seccomp_profile = optarg; break;
 		case OPT_HTTP:
 			if (!on_off(optarg, &b))
 				return cli_usage_error("build", "--http-probe wants on or off, not '%s'", optarg);

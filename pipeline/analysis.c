@@ -22,6 +22,7 @@
 #include "lib/xalloc.h"
 #include "probe/probe_exec.h"
 #include "probe/probe_http.h"
+#include "tracer/census.h"
 #include "tracer/tracer.h"
 
 #define BUILD_DEFAULT_SECONDS 10
@@ -84,7 +85,7 @@ static int hook_child(void *data)
 	struct hook_data *h = data;
 	struct pare_error err = { 0 };
 	child_io(h->br);
-	if (tracer_child_setup(&err) < 0) {
+	if (tracer_child_setup_census(h->br->census, &err) < 0) {
 		pare_error_print(&err);
 		return -1;
 	}
@@ -161,6 +162,7 @@ struct exec_tracer {
 	int seized;     /* 0: not yet, 1: ok, -1: failed */
 	struct pare_error err;
 	int wstatus;
+	bool census;    /* the child's filter counts every syscall */
 };
 
 static void *exec_tracer_main(void *arg)
@@ -201,9 +203,9 @@ static int exec_hook_started(pid_t pid, void *data)
 
 static int exec_hook_child(void *data)
 {
-	(void)data;
+	struct exec_tracer *x = data;
 	struct pare_error err = { 0 };
-	if (tracer_child_setup(&err) < 0) {
+	if (tracer_child_setup_census(x->census, &err) < 0) {
 		pare_error_print(&err);
 		return -1;
 	}
@@ -216,8 +218,8 @@ static void exec_one_argv(struct run_state *s, char *const *argv, const char *cm
 			  struct pipeline_exec_result *res)
 {
 	const struct pipeline_run *br = s->br;
-	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true };
-	struct exec_tracer x = { .tr = tracer_new(&to) };
+	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true, .census = br->census };
+	struct exec_tracer x = { .tr = tracer_new(&to), .census = br->census };
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
 	pthread_t th;
@@ -323,6 +325,7 @@ static void merge_profile(struct profile *into, const struct profile *p)
 		profile_add_missing(into, p->missing[i]);
 	for (size_t i = 0; i < p->n_processes; i++)
 		profile_add_process(into, p->processes[i].pid, p->processes[i].exe, p->processes[i].argv);
+	census_merge(&into->census, &p->census);
 }
 
 /* Whether pid has a handler for sig. A PID namespace's init without one never sees the signal (the
@@ -362,7 +365,8 @@ int pipeline_run_analysis(struct pipeline_run *br, struct pare_error *err)
 	s.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s.evfd < 0)
 		return pare_error_errno(err, "eventfd");
-	struct tracer_options to = { .image = br->image_name, .fanotify = br->fanotify, .image_only = true };
+	struct tracer_options to = { .image = br->image_name, .fanotify = br->fanotify, .image_only = true,
+				     .census = br->census };
 	s.tr = tracer_new(&to);
 	/* Ctrl-C (or SIGTERM, SIGHUP) ends the build, not just the application: pare build must not go
 	 * on to write an image from an analysis the user interrupted. The signals are blocked in every

@@ -58,6 +58,7 @@ struct pipeline_run {
 	const struct rt_rootfs *rootfs;
 	const char *image_name;
 	bool fanotify;
+	bool census;                 /* take the syscall census (--seccomp-profile): profile->census */
 	bool quiet_app;              /* the application's output goes to /dev/null (--quiet); otherwise its
 				      * stdout goes to stderr: pare's stdout may carry the image (-o -) */
 	/* probes */
@@ -157,6 +158,11 @@ char **pipeline_config_keys(const json_t *config, const char *key);
 char *pipeline_command_mismatch(char *const *analysed, char *const *out);
 /* The report to FILE ("-": standard output; a device or FIFO written as it is, else renamed into place). */
 int pipeline_write_report(const char *file, json_t *report, struct pare_error *err);
+/* Docker's seccomp profile JSON for the census of p (pipeline/seccomp.c): the syscalls seen plus
+ * what runc needs after it applied the profile, on the architectures seen; written atomically to
+ * file. architecture is the image's ("amd64"); other architectures are refused. */
+int pipeline_write_seccomp_profile(const struct profile *p, const char *architecture, const char *file,
+				   size_t *n_syscalls, struct pare_error *err);
 /* The profile's counts for the report. */
 json_t *pipeline_profile_summary(const struct profile *p);
 #endif

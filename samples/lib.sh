@@ -146,12 +146,14 @@ pare_run_stop() {
 	RUN_PID=
 }
 
-# docker_run_check NAME IMAGE-REF: runs the image with docker (never pulling), reaches it through
-# its address on the docker bridge, runs the sample's check and removes the container.
+# docker_run_check NAME IMAGE-REF [DOCKER-RUN-OPTIONS...]: runs the image with docker (never
+# pulling), reaches it through its address on the docker bridge, runs the sample's check and removes
+# the container.
 docker_run_check() {
 	local name=$1 ref=$2 port c ip rc=0
+	shift 2
 	port=$(sample_port "$name")
-	c=$(docker run -d --pull never "$ref") || return 1
+	c=$(docker run -d --pull never "$@" "$ref") || return 1
 	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
 	if [ -z "$ip" ] || ! wait_tcp "$ip" "$port" 60; then
 		echo "container $c: port $port never opened"

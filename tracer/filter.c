@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/census.h"
 #include "tracer/syscalls.h"
 
 #define X32_SYSCALL_BIT 0x40000000
@@ -98,9 +99,11 @@ static int install_raw(const struct raw_rule *raw, int n, struct pare_error *err
 	return 0;
 }
 
-static int build(scmp_filter_ctx *out, struct raw_rule *raw, int *n_raw, int *n_rules, struct pare_error *err)
+static int build(scmp_filter_ctx *out, struct raw_rule *raw, int *n_raw, int *n_rules, bool census,
+		 struct pare_error *err)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	/* A census stops on every other syscall too (doc/TRACER.md, "Syscall census"). */
+	scmp_filter_ctx ctx = seccomp_init(census ? SCMP_ACT_TRACE(TRACER_CENSUS_DATA) : SCMP_ACT_ALLOW);
 	if (!ctx)
 		return pare_error_set(err, 0, "seccomp_init failed");
 	for (unsigned a = 0; a < N_ARCHES; a++) {
@@ -128,18 +131,18 @@ int tracer_filter_rule_count(void)
 	struct raw_rule raw[64];
 	scmp_filter_ctx ctx;
 	int n_raw, n_rules;
-	if (build(&ctx, raw, &n_raw, &n_rules, NULL) < 0)
+	if (build(&ctx, raw, &n_raw, &n_rules, false, NULL) < 0)
 		return -1;
 	seccomp_release(ctx);
 	return n_rules;
 }
 
-int tracer_filter_install(struct pare_error *err)
+int tracer_filter_install(bool census, struct pare_error *err)
 {
 	struct raw_rule raw[64];
 	scmp_filter_ctx ctx;
 	int n_raw, n_rules;
-	if (build(&ctx, raw, &n_raw, &n_rules, err) < 0)
+	if (build(&ctx, raw, &n_raw, &n_rules, census, err) < 0)
 		return -1;
 	/* Keep setuid and file capabilities working when we may: no_new_privs only when required. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);

@@ -2,6 +2,8 @@
  * stop. Every tracee is resumed exactly once per stop; signals are passed on, group-stops are kept
  * (PTRACE_LISTEN), so the traced program behaves as it would untraced. */
 #include <errno.h>
+#include <linux/audit.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
+#include "tracer/census.h"
 #include "tracer/loop.h"
 #include "tracer/tracer_int.h"
 
@@ -135,10 +138,19 @@ static void on_exit_event(struct tracer *t, const struct event *ev)
 static void on_seccomp(struct tracer *t, struct tracee *te)
 {
 	struct ptrace_syscall_info si;
-	t->profile->stats.seccomp_stops++;
 	bool want_exit = false;
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, te->tid, sizeof(si), &si) > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP)
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, te->tid, sizeof(si), &si) > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+		/* From the first exec on: before it, the syscalls are the runtime's (pare's, not runc's). */
+		if (t->census_started)
+			census_note(&t->profile->census, si.arch, si.seccomp.nr);
+		if (si.seccomp.ret_data == TRACER_CENSUS_DATA) { /* only for the census: nothing to decode */
+			t->profile->stats.census_stops++;
+			resume(te->tid, PTRACE_CONT, 0);
+			return;
+		}
 		want_exit = decode_seccomp_stop(t, te, &si);
+	}
+	t->profile->stats.seccomp_stops++;
 	/* From a seccomp stop, PTRACE_SYSCALL stops once more at the syscall's exit. */
 	resume(te->tid, want_exit ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 	decode_flush_deferred(t);
@@ -187,6 +199,12 @@ static void on_exec(struct tracer *t, struct tracee *te)
 	te->want_exit = false;
 	free(te->exit_path);
 	te->exit_path = NULL;
+	if (!t->census_started) { /* the execve that started it all, whose stop came before */
+		struct ptrace_syscall_info si;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, te->tid, sizeof(si), &si) > 0)
+			census_note(&t->profile->census, si.arch, si.arch == AUDIT_ARCH_X86_64 ? __NR_execve : 11);
+		t->census_started = true;
+	}
 	exec_record(t, te);
 	resume(te->tid, PTRACE_CONT, 0);
 }

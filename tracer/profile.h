@@ -44,6 +44,7 @@ struct profile_process {
 
 struct profile_stats {
 	uint64_t seccomp_stops;      /* syscalls seen through the seccomp filter */
+	uint64_t census_stops;       /* stops only for the syscall census (not in seccomp_stops) */
 	uint64_t exit_stops;         /* of which the result was read at syscall exit */
 	uint64_t paths;              /* paths decoded and resolved */
 	uint64_t outside_image;      /* paths on other filesystems (/proc, /dev, /sys, bind mounts): not recorded */
@@ -58,6 +59,15 @@ struct profile_stats {
 	int exit_status;             /* the application's exit status as `pare run` reports it (128+N for signal N) */
 };
 
+/* Every syscall the traced processes made, per ABI, when the tracer took a census
+ * (tracer_options.census, tracer/census.h); otherwise only the file syscalls it stopped on. */
+#define PROFILE_CENSUS_ABIS 3    /* x86_64, i386, x32 */
+#define PROFILE_CENSUS_NR 1024   /* syscall numbers below this (x32: without its 0x40000000 bit) */
+struct profile_census {
+	bool complete;                /* a census was taken: every syscall, not only the file syscalls */
+	uint64_t bits[PROFILE_CENSUS_ABIS][PROFILE_CENSUS_NR / 64];
+};
+
 struct profile {
 	char *image;    /* what the user named, or NULL */
 	char **sensors; /* "ptrace-seccomp", "fanotify"; NULL-terminated */
@@ -70,6 +80,7 @@ struct profile {
 	size_t n_processes;
 	struct profile_process *processes; /* in exec order */
 	struct profile_stats stats;
+	struct profile_census census;
 	struct profile_index *index;      /* private lookup tables */
 };
 

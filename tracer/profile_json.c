@@ -28,7 +28,7 @@ static const struct {
 	const char *name;
 	size_t off;
 } stat_fields[] = {
-	STAT(seccomp_stops), STAT(exit_stops), STAT(paths), STAT(outside_image), STAT(unreadable),
+	STAT(seccomp_stops), STAT(census_stops), STAT(exit_stops), STAT(paths), STAT(outside_image), STAT(unreadable),
 	STAT(processes), STAT(execs), STAT(signals), STAT(fanotify_events), STAT(fanotify_overflows),
 	STAT(duration_ms),
 	STAT(tracer_cpu_ms),

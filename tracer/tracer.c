@@ -43,6 +43,7 @@ struct tracer *tracer_new(const struct tracer_options *opts)
 	t->opts = *opts;
 	t->profile = profile_new();
 	t->profile->image = opts->image ? xstrdup(opts->image) : NULL;
+	t->profile->census.complete = opts->census;
 	t->self = getpid();
 	t->res.rootfd = -1;
 	t->seen = xcalloc(PID_BITMAP_BITS / 8, 1);
@@ -85,6 +86,7 @@ struct profile *tracer_steal_profile(struct tracer *t)
 {
 	struct profile *p = t->profile;
 	t->profile = profile_new();
+	t->profile->census.complete = t->opts.census;
 	return p;
 }
 
@@ -106,7 +108,12 @@ bool tracer_seen(const struct tracer *t, pid_t tid)
 
 int tracer_child_setup(struct pare_error *err)
 {
-	return tracer_filter_install(err);
+	return tracer_filter_install(false, err);
+}
+
+int tracer_child_setup_census(bool census, struct pare_error *err)
+{
+	return tracer_filter_install(census, err);
 }
 
 int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err)

@@ -24,6 +24,9 @@ struct tracer_options {
 	/* tracer_run handles SIGINT/SIGTERM/SIGHUP (forwarded) and SIGALRM (timeout) itself; leave it false
 	 * when the runtime does both (its handlers use SA_RESTART, so the loop keeps waiting). */
 	bool own_signals;
+	/* Take the syscall census (profile.census): the child must be set up with
+	 * tracer_child_setup_census(true). Costs a stop per syscall (doc/TRACER.md). */
+	bool census;
 };
 
 struct tracer;
@@ -32,6 +35,8 @@ struct tracer *tracer_new(const struct tracer_options *opts);
 void tracer_free(struct tracer *t);
 /* In the traced process, before exec: install the seccomp filter. */
 int tracer_child_setup(struct pare_error *err);
+/* The same, stopping on every syscall when census (for a tracer with tracer_options.census). */
+int tracer_child_setup_census(bool census, struct pare_error *err);
 /* Attach to pid (the process that will call tracer_child_setup and exec): PTRACE_SEIZE with every
  * option the tracer needs. The container's root (/proc/PID/root, where fanotify marks its filesystem)
  * is taken at the first stop of the filter, i.e. the application's execve: it may still be outside

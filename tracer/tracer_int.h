@@ -61,6 +61,7 @@ struct tracer {
 	int main_status;
 	bool main_done;
 	bool stopping; /* the timeout sent the stop signal */
+	bool census_started; /* the first exec happened: the census counts from here (tracer/loop.c) */
 	uint8_t *seen;  /* bitmap of every tid ever traced (fanotify events are kept only for these) */
 	unsigned alive;
 	unsigned cwd_gen;
