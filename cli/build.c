@@ -20,6 +20,7 @@
 #include "lib/strvec.h"
 #include "lib/xalloc.h"
 #include "minifier/keep.h"
+#include "pkgdb/pkgdb.h"
 #include "probe/probe_exec.h"
 #include "probe/probe_http.h"
 
@@ -83,6 +84,7 @@ int cmd_build(int argc, char **argv)
 	struct layer_index *idx = NULL;
 	struct rt_rootfs *rootfs = NULL;
 	struct keep_set *ks = NULL;
+	struct pkgdb *db = NULL;
 	json_t *out_config = NULL, *report = NULL;
 	struct image_write_result res = { 0 };
 	struct pipeline_run br = { 0 };
@@ -217,6 +219,8 @@ int cmd_build(int argc, char **argv)
 	if (keep_set_new(idx, rt_rootfs_dir(rootfs), &a.keep, &ks, &err) < 0 ||
 	    keep_add_profile(ks, br.profile, &err) < 0 || keep_apply_rules(ks, &err) < 0 || keep_finish(ks, &err) < 0)
 		goto out;
+	if (!a.no_pkgdb && (pkgdb_open(idx, rt_rootfs_dir(rootfs), &db, &err) < 0 || pkgdb_decide(db, ks, &err) < 0))
+		goto out;
 	tm.minify = pipeline_now() - t;
 	if (pare_verbosity > 1)
 		for (char *const *w = keep_warnings(ks); *w; w++)
@@ -238,6 +242,8 @@ int cmd_build(int argc, char **argv)
 		.created_by = "pare build",
 		.result = &res,
 		.content_dir = rt_rootfs_dir(rootfs), /* what the application ran on: kept files read from it */
+		.overrides = db ? db->overrides : NULL, /* the rewritten package database */
+		.n_overrides = db ? db->n_overrides : 0,
 	};
 	if (image_write(img, idx, &wo, &err) < 0)
 		goto out;
@@ -268,6 +274,15 @@ int cmd_build(int argc, char **argv)
 		  "image %s, id %.19s\n",
 		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write,
 		  vtime, res.tag ? res.tag : "", res.image_id ? res.image_id : "");
+	if (db && db->manager == PKGDB_DPKG) {
+		size_t c[3];
+		pkgdb_counts(db, c);
+		pare_info("pare: packages (dpkg): %zu kept whole, %zu in part, %zu removed; %s rewritten (%s)\n", c[0], c[1],
+			  c[2], db->db_path, cli_human_size(db->db_bytes_after, b1));
+	} else if (db && db->manager != PKGDB_NONE) {
+		pare_info("pare: packages (%s): %s left as the minifier decided (not rewritten for %s)\n",
+			  pkgdb_manager_name(db->manager), db->db_path, pkgdb_manager_name(db->manager));
+	}
 	if (a.verify)
 		build_verify_print(&ver);
 	size_t n_alerts = 0;
@@ -316,6 +331,8 @@ int cmd_build(int argc, char **argv)
 			json_object_set_new(report, "verify", pipeline_verify_json(&ver));
 		}
 		json_object_set_new(report, "probes", pipeline_run_probes_json(&br));
+		if (db)
+			json_object_set_new(report, "packages", pkgdb_report_json(db));
 		json_object_set_new(report, "application",
 				    json_pack("{s:i, s:b, s:b}", "status", br.app_status, "exited_by_itself",
 					      br.app_exited_itself, "killed", br.stopped_by_kill));
@@ -336,6 +353,7 @@ out:
 	json_decref(report);
 	json_decref(out_config);
 	image_write_result_release(&res);
+	pkgdb_free(db);
 	keep_set_free(ks);
 	pipeline_verify_release(&ver);
 	pipeline_run_release(&br);

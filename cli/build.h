@@ -26,6 +26,7 @@ struct build_args {
 	enum pipeline_continue cont;
 	bool ignore_failures;
 	bool verify; /* --verify */
+	bool no_pkgdb; /* --package-db=off */
 	struct keep_opts keep;
 	struct strvec inc_paths, inc_bins, inc_exes, excludes;
 	struct cli_run_opts ro; /* the analysis run: --entrypoint, -e, -v... (cli/run_opts.h) */

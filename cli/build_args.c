@@ -28,6 +28,8 @@ static void build_help(FILE *f)
 		"      --verify            then run the slim image with the same probes (replayed, untraced) and\n"
 		"                          compare with the original; exit status 3 when it answers differently\n"
 		"      --seccomp-profile FILE.json  Docker seccomp profile of the syscalls seen (a stop per syscall)\n"
+		"      --package-db=off    keep the package database as the minifier decided (default: rewritten\n"
+		"                          to list exactly the packages with files left, doc/MINIFIER.md)\n"
 		"  -q, --quiet             only errors (the application's output is dropped too; otherwise it\n"
 		"                          goes to stderr)\n"
 		"      --verbose           a progress line per phase (also without a terminal), notes on what\n"
@@ -77,7 +79,7 @@ enum {
 	OPT_CRAWL_DEPTH, OPT_CRAWL_PAGES,
 	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
 	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
-	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY, OPT_SECCOMP,
+	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY, OPT_SECCOMP, OPT_PKGDB,
 };
 
 static const struct option longopts[] = {
@@ -88,6 +90,7 @@ static const struct option longopts[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
+	{ "package-db", optional_argument, NULL, OPT_PKGDB },
 	{ "http-probe", optional_argument, NULL, OPT_HTTP },
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
@@ -243,6 +246,11 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 			if (!on_off(optarg, &b))
 				return cli_usage_error("build", "--include-certs wants on or off, not '%s'", optarg);
 			a->keep.no_certs = !b;
+			break;
+		case OPT_PKGDB:
+			if (!on_off(optarg, &b))
+				return cli_usage_error("build", "--package-db wants on or off, not '%s'", optarg);
+			a->no_pkgdb = !b;
 			break;
 		case OPT_EXCLUDE: strvec_push(&a->excludes, optarg); break;
 		case OPT_CMD: strvec_push(&a->cmd_args, optarg); break;

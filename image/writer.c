@@ -628,7 +628,8 @@ int image_write_local(struct image *img, struct layer_index *idx, const struct i
 		}
 	}
 	struct writer_layer layer;
-	if (writer_layer_write(img, idx, opts->only_kept, opts->compression, content_fd, o.layer_fd, &layer, err) < 0)
+	if (writer_layer_write(img, idx, opts->only_kept, opts->compression, content_fd, opts->overrides,
+			       opts->n_overrides, o.layer_fd, &layer, err) < 0)
 		goto out;
 	o.layer_name = writer_blob_name(layer.digest);
 	o.layer_size = layer.size;

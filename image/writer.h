@@ -40,6 +40,15 @@ void image_tag_release(struct image_tag *t);
  * ("busybox:1.36", ".squashed") -> "busybox.squashed:1.36". New string. */
 char *image_tag_default(const struct image *img, const char *suffix);
 
+/* New content for a path, written in place of the index's (pare build's rewritten package database:
+ * pkgdb/). The entry must be a regular file that is written (kept, with only_kept); it keeps its
+ * metadata (owner, mode, mtime, xattrs) and leaves its hardlink group, if any. */
+struct image_write_override {
+	const char *path; /* index path */
+	const void *data;
+	size_t size;
+};
+
 struct image_write_opts {
 	const char *output;                 /* file or directory path; "-" writes the archive to stdout */
 	enum image_write_format format;
@@ -54,6 +63,8 @@ struct image_write_opts {
 	 * content is read from it instead of streaming the source layers again; the output is the
 	 * same bytes either way. */
 	const char *content_dir;
+	const struct image_write_override *overrides; /* sorted by path (strcmp), or NULL */
+	size_t n_overrides;
 };
 
 /* Write the image. On failure nothing is left at opts->output.

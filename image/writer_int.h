@@ -23,10 +23,12 @@ struct writer_layer {
 
 /* Write the index's filesystem (or only the kept part) as one tar to `fd`, compressed as asked.
  * Regular files' content comes from the unpacked tree `content_dirfd` when it holds every one of
- * them (writer_tree_open), else from the layers (content_dirfd -1: always from the layers). */
+ * them (writer_tree_open), else from the layers (content_dirfd -1: always from the layers).
+ * The n_ov overrides (sorted by path) replace their entries' content; they are written with the
+ * entries without content, in path order. */
 int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kept,
-		       enum image_compression comp, int content_dirfd, int fd, struct writer_layer *out,
-		       struct pare_error *err);
+		       enum image_compression comp, int content_dirfd, const struct image_write_override *ov,
+		       size_t n_ov, int fd, struct writer_layer *out, struct pare_error *err);
 
 /* An fd of index entry `fe`'s file in the unpacked tree `rootfd` (O_PATH when `path_only`, else
  * open for reading): reached inside the tree without following a symlink, a regular file of the

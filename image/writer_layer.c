@@ -7,6 +7,8 @@
  *     hardlink group, by streaming the source layers once, or read from the unpacked tree
  *     (writer_tree.c) when the caller has one that holds every such file;
  *  3. the other paths of each hardlink group, in path order, as hardlinks to that first path.
+ * A path given new content (image_write_override) is written in phase 1 with that content and the
+ * entry's metadata, outside any hardlink group.
  * The uncompressed tar is hashed (diff_id) on its way to the compressor, the blob after it. */
 #include <archive.h>
 #include <archive_entry.h>
@@ -395,19 +397,69 @@ static int write_contents(struct lw *lw, struct image *img, struct layer_index *
 	return 0;
 }
 
+static int override_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct image_write_override *)elem)->path);
+}
+
+/* Per index entry, its override or NULL; an override of a missing, unwritten or non-regular entry
+ * is an error (the caller meant to write it). */
+static const struct image_write_override **find_overrides(struct layer_index *idx, const bool *sel,
+							   const struct image_write_override *ov, size_t n_ov,
+							   struct pare_error *err)
+{
+	size_t n = layer_index_count(idx), found = 0;
+	const struct image_write_override **of = xcalloc(n ? n : 1, sizeof(*of));
+	for (size_t i = 0; i < n && n_ov; i++) {
+		const struct fs_entry *fe = layer_index_at(idx, i);
+		of[i] = bsearch(fe->path, ov, n_ov, sizeof(*ov), override_cmp);
+		if (!of[i])
+			continue;
+		if (!sel[i] || !S_ISREG(fe->mode)) {
+			free(of);
+			return pare_error_set(err, 0, "'%s': new content for an entry that is not a written file", fe->path),
+			       NULL;
+		}
+		found++;
+	}
+	if (found != n_ov) {
+		free(of);
+		return pare_error_set(err, 0, "new content for %zu path(s) not in the image", n_ov - found), NULL;
+	}
+	return of;
+}
+
+static int write_override(struct lw *lw, const struct fs_entry *fe, const struct image_write_override *ov,
+			  struct pare_error *err)
+{
+	struct archive_entry *e = entry_new(fe);
+	archive_entry_set_size(e, (la_int64_t)ov->size);
+	if (write_header(lw, e, fe, err) < 0)
+		return -1;
+	if (ov->size && archive_write_data(lw->tar, ov->data, ov->size) != (la_ssize_t)ov->size) {
+		tar_error(lw, err, "writing the layer");
+		return pare_error_prefix(err, "'%s'", fe->path);
+	}
+	return 0;
+}
+
 int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kept, enum image_compression comp,
-		       int content_dirfd, int fd, struct writer_layer *out, struct pare_error *err)
+		       int content_dirfd, const struct image_write_override *ov, size_t n_ov, int fd,
+		       struct writer_layer *out, struct pare_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	size_t n = layer_index_count(idx);
 	cleanup_free bool *sel = select_entries(idx, only_kept);
+	cleanup_free const struct image_write_override **ov_of = find_overrides(idx, sel, ov, n_ov, err);
+	if (!ov_of)
+		return -1;
 
 	/* Group regular files by content; the first path (in path order) of each group is its leader. */
 	cleanup_free struct content *regs = xcalloc(n ? n : 1, sizeof(*regs));
 	size_t n_regs = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct fs_entry *fe = layer_index_at(idx, i);
-		if (sel[i] && S_ISREG(fe->mode))
+		if (sel[i] && S_ISREG(fe->mode) && !ov_of[i])
 			regs[n_regs++] = (struct content){ fe->layer, fe->ordinal, i };
 	}
 	qsort(regs, n_regs, sizeof(*regs), content_cmp);
@@ -429,6 +481,12 @@ int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kep
 	/* 1: everything without content, in path order. */
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct fs_entry *fe = layer_index_at(idx, i);
+		if (sel[i] && ov_of[i]) {
+			ret = write_override(&lw, fe, ov_of[i], err);
+			out->entries++;
+			out->content_bytes += ov_of[i]->size;
+			continue;
+		}
 		if (!sel[i] || (S_ISREG(fe->mode) && (fe->size > 0 || leader_of[i] != i)))
 			continue;
 		ret = write_header(&lw, entry_new(fe), fe, err);
@@ -443,7 +501,7 @@ int writer_layer_write(struct image *img, struct layer_index *idx, bool only_kep
 	/* 3: the other paths of each group, in path order. */
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct fs_entry *fe = layer_index_at(idx, i);
-		if (!sel[i] || !S_ISREG(fe->mode) || leader_of[i] == i)
+		if (!sel[i] || !S_ISREG(fe->mode) || ov_of[i] || leader_of[i] == i)
 			continue;
 		struct archive_entry *e = entry_new(fe);
 		cleanup_free char *target = member_name(layer_index_at(idx, leader_of[i]));

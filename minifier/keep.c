@@ -15,7 +15,7 @@ static const char *const why_names[KEEP_WHY_COUNT] = {
 	[KEEP_ENTRYPOINT] = "entrypoint", [KEEP_TRACED] = "traced",	   [KEEP_INCLUDE] = "include",
 	[KEEP_ALWAYS] = "always",	  [KEEP_INTERP] = "interpreter",   [KEEP_ELF_DEP] = "elf-dependency",
 	[KEEP_HWCAPS] = "hwcaps-variant", [KEEP_SIBLING] = "sibling", [KEEP_PYIMPORT] = "python-import",
-	[KEEP_PKGDEP] = "package-dependency",	   [KEEP_SYMLINK] = "symlink",
+	[KEEP_PKGDEP] = "package-dependency", [KEEP_PKGDB] = "package-database", [KEEP_SYMLINK] = "symlink",
 	[KEEP_PARENT] = "parent",
 };
 
