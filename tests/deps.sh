@@ -5,7 +5,7 @@ pkgs=(
 	build-essential pkg-config
 	libarchive-dev libjansson-dev libseccomp-dev libcap-dev libssl-dev libcurl4-openssl-dev libelf-dev
 	busybox-static python3 openssl curl zstd iproute2 strace libcap2-bin mosquitto-clients
-	docker.io podman skopeo umoci runc uidmap mmdebstrap
+	docker.io podman skopeo umoci runc uidmap mmdebstrap docker-registry apache2-utils
 	clang libclang-rt-14-dev
 	mariadb-client openssh-client postgresql-client
 )

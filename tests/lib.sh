@@ -60,6 +60,17 @@ need_dockerd() {
 	return 1
 }
 
+# need_registry: the tests' two registries (tests/services.sh) answer on $REG (anonymous) and $REG_AUTH
+# (htpasswd user $REG_USER, password $REG_PASS); started here, and stopped at exit, when they were not up.
+REG=127.0.0.1:${PARE_TEST_REGISTRY_PORT:-5111}
+REG_AUTH=127.0.0.1:${PARE_TEST_REGISTRY_AUTH_PORT:-5112}
+REG_USER=pare REG_PASS=pare-test-pass
+need_registry() {
+	curl -s -o /dev/null "http://$REG/v2/" && curl -s -o /dev/null "http://$REG_AUTH/v2/" && return 0
+	"$ROOT/tests/services.sh" registry-start || return 1
+	t_cleanup_add "'$ROOT/tests/services.sh' registry-stop"
+}
+
 # A containers.conf that lets podman run containers on this machine (runc, ulimits it may set).
 podman_conf() {
 	local f="$T/containers.conf"
