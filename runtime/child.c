@@ -173,6 +173,7 @@ void rt_child_exec(char *const *argv, char **env, const struct rt_user *user, co
 
 static void fail(const struct rt_child_args *a, struct pare_error *err)
 {
+	rt_privilege_hint(err, a->cfg->network == RT_NETWORK_NONE && !a->userns);
 	rt_sync_send(a->sync_fd, RT_SYNC_ERROR, err->msg);
 	_exit(1);
 }

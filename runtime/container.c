@@ -135,6 +135,10 @@ static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, uns
 		ca.flags = flags | CLONE_PARENT;
 		ca.exit_signal = 0; /* required with CLONE_PARENT: PID 1 inherits ours (SIGCHLD, from fork) */
 		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		/* Docker's default seccomp profile answers clone3 with ENOSYS (so that glibc falls back);
+		 * clone takes the same flags here (none above 32 bits, no exit signal: CLONE_PARENT). */
+		if (pid < 0 && errno == ENOSYS)
+			pid = (pid_t)syscall(SYS_clone, (unsigned long)(flags | CLONE_PARENT), NULL, NULL, NULL, NULL);
 		if (pid == 0) {
 			close(rep[1]);
 			struct rt_child_args a = {
@@ -158,7 +162,9 @@ static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, uns
 		;
 	if (n != (ssize_t)sizeof(report) || report[0] <= 0) {
 		errno = report[1];
-		return pare_error_errno(err, "creating the container's namespaces (clone3)");
+		pare_error_errno(err, "creating the container's namespaces (clone)");
+		rt_privilege_hint(err, cfg->network == RT_NETWORK_NONE && !c->userns);
+		return -1;
 	}
 	pid_t pid = report[0];
 	/* Our child now (CLONE_PARENT): nobody else can reap it, so its pid cannot be reused here. */

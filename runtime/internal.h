@@ -77,6 +77,10 @@ void rt_cgroup_reap_stale(void);
 /* ---- net.c ---- */
 int rt_loopback_up(void); /* -1 with errno */
 
+/* runtime/privilege.c: when err is EPERM, ENOSYS or EACCES, append what a confined pare lacks (capabilities,
+ * seccomp, AppArmor) as docker run options; needs_net_admin: the run has its own network namespace. */
+void rt_privilege_hint(struct pare_error *err, bool needs_net_admin);
+
 /* ---- env: Docker's default PATH and the final environment ---- */
 #define RT_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* HOSTNAME first, then cfg env (with PATH defaulted), then HOME when absent. New vector. */
