@@ -243,6 +243,8 @@ static void exec_one_argv(struct run_state *s, char *const *argv, const char *cm
 	pthread_mutex_unlock(&x.mu);
 	pthread_join(th, NULL);
 	pthread_mutex_lock(&s->mu);
+	if (tracer_blind(x.tr) && !s->app_err.msg[0])
+		pare_error_set(&s->app_err, 0, "--exec '%s': %s", cmd, tracer_blind(x.tr));
 	s->exec_profiles = xrealloc(s->exec_profiles, (s->n_exec_profiles + 1) * sizeof(*s->exec_profiles));
 	s->exec_profiles[s->n_exec_profiles++] = tracer_steal_profile(x.tr);
 	pthread_mutex_unlock(&s->mu);
@@ -474,6 +476,8 @@ int pipeline_run_analysis(struct pipeline_run *br, struct pare_error *err)
 	}
 	br->seconds_run = pipeline_now() - t0;
 	br->seconds_probes = probes_end ? probes_end - t0 : (have_probes ? br->seconds_run : 0);
+	if (!s.app_err.msg[0] && tracer_blind(s.tr))
+		pare_error_set(&s.app_err, 0, "%s", tracer_blind(s.tr));
 	if (s.app_err.msg[0]) {
 		*err = s.app_err;
 		goto out_ct;

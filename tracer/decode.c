@@ -134,6 +134,7 @@ static void do_operand(struct tracer *t, struct tracee *te, const struct tracer_
 	} else if (args[sp->path] == 0 && (row->flags & SC_NULL_PATH_FD)) {
 		op->fd_only = true;
 	} else if (tracee_read_string(te->tid, args[sp->path], path, sizeof(path)) < 0) {
+		tracer_note_blind(t, te->tid, "the memory", errno);
 		t->profile->stats.unreadable++;
 		return;
 	} else if (path[0] == '\0') {

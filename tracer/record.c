@@ -95,13 +95,36 @@ char *tracee_fd_path(struct tracer *t, pid_t tid, int fd)
 	return link ? resolver_map(&t->res, link) : NULL;
 }
 
+void tracer_note_blind(struct tracer *t, pid_t tid, const char *what, int errnum)
+{
+	if (t->blind || (errnum != EPERM && errnum != EACCES))
+		return;
+	uid_t uid = (uid_t)-1;
+	char proc[64], line[128];
+	snprintf(proc, sizeof(proc), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(proc, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Uid:", 4) == 0)
+			uid = (uid_t)strtoul(line + 4, NULL, 10);
+	if (f)
+		fclose(f);
+	char who[48] = "";
+	if (uid != (uid_t)-1)
+		snprintf(who, sizeof(who), " (uid %u)", (unsigned)uid);
+	t->blind = xasprintf("the tracer could not read %s of a traced process%s: %s; tracing a process of another "
+			     "user needs CAP_SYS_PTRACE (in a container: --cap-add SYS_PTRACE, see doc/CI.md)",
+			     what, who, strerror(errnum));
+}
+
 int tracer_ensure_root(struct tracer *t, pid_t tid)
 {
 	if (t->res_ready)
 		return 0;
 	struct pare_error err = { 0 };
-	if (resolver_open(&t->res, tid, &err) < 0)
+	if (resolver_open(&t->res, tid, &err) < 0) {
+		tracer_note_blind(t, tid, "the root (/proc/PID/root)", err.code);
 		return -1;
+	}
 	t->res.on_link = record_link;
 	t->res.data = t;
 	t->res_ready = true;

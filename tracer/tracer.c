@@ -74,12 +74,18 @@ void tracer_free(struct tracer *t)
 	free(t->deferred);
 	profile_free(t->profile);
 	free(t->seen);
+	free(t->blind);
 	free(t);
 }
 
 struct profile *tracer_profile(struct tracer *t)
 {
 	return t->profile;
+}
+
+const char *tracer_blind(const struct tracer *t)
+{
+	return t->blind;
 }
 
 struct profile *tracer_steal_profile(struct tracer *t)

@@ -51,6 +51,11 @@ int tracer_run(struct tracer *t, int *status, struct pare_error *err);
 struct profile *tracer_profile(struct tracer *t);
 struct profile *tracer_steal_profile(struct tracer *t);
 
+/* Why the tracer could not read the processes it traced (their /proc entries or memory refused:
+ * typically CAP_SYS_PTRACE missing for a process of another user), or NULL: a profile taken blind is
+ * incomplete, and the caller must not build from it. */
+const char *tracer_blind(const struct tracer *t);
+
 /* Trace argv on the host (tests, and tracing a command without an image). */
 int tracer_trace_command(char *const argv[], const struct tracer_options *opts, struct profile **out,
 			 int *status, struct pare_error *err);

@@ -61,6 +61,7 @@ struct tracer {
 	int main_status;
 	bool main_done;
 	bool stopping; /* the timeout sent the stop signal */
+	char *blind;   /* why traced processes could not be read (tracer_blind), or NULL */
 	bool census_started; /* the first exec happened: the census counts from here (tracer/loop.c) */
 	uint8_t *seen;  /* bitmap of every tid ever traced (fanotify events are kept only for these) */
 	unsigned alive;
@@ -107,6 +108,9 @@ void tracee_table_release(struct tracee_table *tt);
 bool decode_seccomp_stop(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
 void decode_flush_deferred(struct tracer *t);
 void decode_syscall_exit(struct tracer *t, struct tracee *te, const struct ptrace_syscall_info *si);
+/* record.c: note that a traced process could not be read (errno EPERM/EACCES: the tracer lacks a
+ * privilege); the first such failure is kept for tracer_blind. */
+void tracer_note_blind(struct tracer *t, pid_t tid, const char *what, int errnum);
 /* record.c: resolving and recording one path. */
 /* abs is absolute inside root (an image path: "/" for the container's root, or a jail's); resolved
  * (may be NULL) receives the image path the lookup reached. */
