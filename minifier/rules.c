@@ -9,7 +9,7 @@
 #include "minifier/strset.h"
 
 static const char *const always_files[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache",
-					    "/tmp", NULL };
+					    "/tmp", "/var/tmp", NULL };
 
 /* Where distributions put the CA bundle (Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, others). */
 static const char *const ca_bundles[] = { "/etc/ssl/certs/ca-certificates.crt",
