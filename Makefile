@@ -26,7 +26,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all check check-all unit deps clean format demo bench fuzz fuzz-replay fuzz-targets helpers
+.PHONY: all check check-all unit deps clean format demo bench fuzz fuzz-replay fuzz-targets helpers image
 all: pare
 
 pare: $(BUILD)/pare
@@ -93,6 +93,12 @@ check: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 
 check-all: deps pare $(BUILD)/unit-tests helpers fuzz-replay
 	@BUILD=$(BUILD) PARE_CHECK_ALL=1 tests/run.sh
+
+# pare's own image from the Dockerfile (doc/CI.md), tagged IMAGE (default pare:VERSION). BASE=REF
+# builds on another Debian 12 image (a local one where no registry is reachable).
+IMAGE ?= pare:$(VERSION)
+image:
+	docker build -q $(if $(BASE),--build-arg BASE=$(BASE)) -t $(IMAGE) .
 
 demo: deps pare
 	@BUILD=$(BUILD) samples/demo.sh
