@@ -38,7 +38,7 @@ int cmd_build(int argc, char **argv)
 		build_args_release(&a);
 		return r;
 	}
-	enum image_compression comp = a.format == IMAGE_WRITE_OCI_DIR ? IMAGE_COMP_GZIP : IMAGE_COMP_NONE;
+	enum image_compression comp = cli_default_compression(a.format == IMAGE_WRITE_OCI_DIR, a.output, a.input);
 	if (a.compress) {
 		if (!strcmp(a.compress, "none"))
 			comp = IMAGE_COMP_NONE;

@@ -23,7 +23,7 @@ static void build_help(FILE *f)
 		"                          (default: the input's name + .slim.tar in the current directory)\n"
 		"      --tag NAME:TAG      the slim image's name (default: the input's name + .slim)\n"
 		"      --format F          archive (default: loadable by docker, podman, skopeo) or oci-dir\n"
-		"      --compress C        layer compression: none (default for archive), gzip, zstd\n"
+		"      --compress C        layer compression: none (default for archive), gzip (oci-dir, docker://), zstd\n"
 		"      --report FILE.json  every kept path with its reason, removed paths, probes, profile stats\n"
 		"      --verify            then run the slim image with the same probes (replayed, untraced) and\n"
 		"                          compare with the original; exit status 3 when it answers differently\n"
@@ -72,6 +72,7 @@ static void build_help(FILE *f)
 		"      --new-env KEY=VALUE    --new-label KEY=VALUE   (repeatable)\n"
 		"      --new-workdir DIR      --new-user USER[:GROUP]\n"
 		"  -h, --help              this help\n");
+	cli_image_opts_help(f);
 }
 
 enum {

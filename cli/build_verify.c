@@ -1,5 +1,5 @@
 /* pare build --verify: the slim image as written is opened again (a temporary archive copy when -o is
- * standard output or an engine), unpacked privately, and pipeline_verify() replays the analysis'
+ * standard output or an engine; pulled back from a registry), unpacked privately, and pipeline_verify() replays the analysis'
  * probes against it; the table goes to stderr. doc/VERIFY.md. */
 #include <errno.h>
 #include <stdio.h>
@@ -12,14 +12,15 @@
 #include "lib/tmp.h"
 #include "lib/xalloc.h"
 
-/* Where the slim image can be read back: -o itself when it names a file or directory, else a copy
- * written to *tmp_dir (same index, config and options: the writer's output is deterministic). */
+/* Where the slim image can be read back: -o itself when it names a file, a directory or a registry
+ * (docker://: pulled back, so the pushed image is what is verified), else a copy written to *tmp_dir
+ * (same index, config and options: the writer's output is deterministic). */
 static char *slim_source(const struct image_write_opts *wo, struct image *img, struct layer_index *idx,
 			 char **tmp_dir, struct pare_error *err)
 {
 	struct image_name n;
 	if (strcmp(wo->output, "-") != 0 && image_transport_parse(wo->output, &n, err) == 0 &&
-	    n.transport != IMAGE_TR_DAEMON && n.transport != IMAGE_TR_REGISTRY)
+	    n.transport != IMAGE_TR_DAEMON)
 		return xstrdup(wo->output);
 	if (tmp_dir_create(tmp_dir, err) < 0)
 		return NULL;

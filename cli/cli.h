@@ -28,6 +28,9 @@ int cli_parse_volume(const char *spec, struct rt_config *cfg);
 #include <stdint.h>
 /* "dir/app.tar" -> "app.SUFFIX.tar" in the current directory ("app.SUFFIX" for an OCI directory). */
 char *cli_default_output(const char *input, const char *suffix, bool oci_dir);
+/* Layers' default compression: gzip for an OCI directory and for a registry (-o docker://, or no -o
+ * with a docker:// input: its default output is there), else none (like docker save). */
+int cli_default_compression(int oci_dir, const char *output, const char *input);
 /* SIGINT/SIGTERM/SIGHUP set pare_interrupt_signal (lib/interrupt.h): the work stops at the next check
  * and cleans up; the command exits 128+N. A second one removes the image being written and ends pare
  * as the signal would. SIGPIPE is ignored so that a closed pipe on -o - is an error, not a kill. */

@@ -15,8 +15,9 @@
 #include "lib/path.h"
 #include "lib/xalloc.h"
 
-/* An image in the engine goes back to it: "docker-daemon:NAME.SUFFIX:TAG" (a digest gives "latest"). */
-static char *daemon_output(const char *ref, const char *suffix)
+/* An image in the engine or a registry goes back to it: "PREFIX NAME.SUFFIX:TAG" (a digest gives
+ * "latest"). */
+static char *ref_output(const char *prefix, const char *ref, const char *suffix)
 {
 	cleanup_free char *name = xstrndup(ref, strcspn(ref, "@"));
 	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
@@ -25,15 +26,17 @@ static char *daemon_output(const char *ref, const char *suffix)
 		*(char *)colon = '\0';
 		tag = colon + 1;
 	}
-	return xasprintf("docker-daemon:%s.%s:%s", name, suffix, tag);
+	return xasprintf("%s%s.%s:%s", prefix, name, suffix, tag);
 }
 
 char *cli_default_output(const char *input, const char *suffix, bool oci_dir)
 {
 	if (!strncmp(input, "docker-daemon:", 14))
-		return daemon_output(input + 14, suffix);
+		return ref_output("docker-daemon:", input + 14, suffix);
+	if (!strncmp(input, "docker://", 9))
+		return ref_output("docker://", input + 9, suffix);
 	if (image_name_is_engine_ref(input))
-		return daemon_output(input, suffix); /* a bare NAME:TAG read from the engine (image_open) */
+		return ref_output("docker-daemon:", input, suffix); /* a bare NAME:TAG read from the engine (image_open) */
 	struct image_name tn;
 	if (image_transport_parse(input, &tn, NULL) == 0)
 		input = tn.rest;
@@ -50,6 +53,12 @@ char *cli_default_output(const char *input, const char *suffix, bool oci_dir)
 	if (!*base)
 		return xasprintf("image.%s%s", suffix, oci_dir ? "" : ".tar");
 	return xasprintf("%s.%s%s", base, suffix, oci_dir ? "" : ".tar");
+}
+
+int cli_default_compression(int oci_dir, const char *output, const char *input)
+{
+	const char *to = output ? output : input;
+	return oci_dir || !strncmp(to, "docker://", 9) ? IMAGE_COMP_GZIP : IMAGE_COMP_NONE;
 }
 
 static void on_interrupt(int sig)

@@ -85,7 +85,7 @@ void cli_run_opts_release(struct cli_run_opts *r)
 	r->o.env = NULL;
 }
 
-int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, const char *arg)
+int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, char *arg)
 {
 	unsigned n;
 	switch (c) {
@@ -130,7 +130,7 @@ int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, const cha
 			return cli_usage_error(cmd, "invalid --stop-timeout '%s' (seconds)", arg);
 		r->o.stop_grace = (int)n;
 		break;
-	default: return 1;
+	default: return cli_image_opts_parse(cmd, c, arg);
 	}
 	return 0;
 }
@@ -176,4 +176,5 @@ void cli_run_opts_help(FILE *f, const char *stopped)
 		"  -q, --quiet             no progress notes\n"
 		"      --verbose           more notes: a progress line per phase, why files were kept\n",
 		stopped);
+	cli_image_opts_help(f);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/image_opts.h"
 #include "lib/error.h"
 #include "lib/strvec.h"
 #include "runtime/runtime.h"
@@ -39,7 +40,8 @@ enum cli_run_opt {
 	{ "disk-limit", required_argument, NULL, CLI_OPT_DISK_LIMIT },                   \
 	{ "pids-limit", required_argument, NULL, CLI_OPT_PIDS_LIMIT },                   \
 	{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                               \
-	{ "quiet", no_argument, NULL, 'q' }
+	{ "quiet", no_argument, NULL, 'q' },                                             \
+	CLI_IMAGE_LONGOPTS
 /* Optional rows: --timeout (run, profile), --no-fanotify (the traced commands). */
 #define CLI_RUN_LONGOPT_TIMEOUT { "timeout", required_argument, NULL, CLI_OPT_TIMEOUT }
 #define CLI_RUN_LONGOPT_NO_FANOTIFY { "no-fanotify", no_argument, NULL, CLI_OPT_NO_FANOTIFY }
@@ -58,9 +60,9 @@ struct cli_run_opts {
 void cli_run_opts_init(struct cli_run_opts *r);
 void cli_run_opts_release(struct cli_run_opts *r);
 #define cleanup_run_opts __attribute__((cleanup(cli_run_opts_release)))
-/* One option from getopt_long: 0 when it was a run option (taken), 1 when it is not one (the command's
+/* One option from getopt_long: 0 when it was a run option or an image option (taken), 1 when it is not one (the command's
  * own), EXIT_USAGE after printing a usage error for command cmd. */
-int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, const char *arg);
+int cli_run_opts_parse(struct cli_run_opts *r, const char *cmd, int c, char *arg);
 /* After the options: checks that need them all (the working directory is absolute); 0 or EXIT_USAGE. */
 int cli_run_opts_finish(struct cli_run_opts *r, const char *cmd);
 /* What rt_config_from_image does not take: the -v binds, the limits. 0, or -1 with err. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/image_opts.h"
 #include "image/image.h"
 #include "image/layer_index.h"
 #include "image/writer.h"
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 		   "                       OCI layout, for docker load, podman load, skopeo; oci-dir: an OCI\n"
 		   "                       image layout directory\n"
 		   "      --compress C     layer compression: none (default for archive: like docker save,\n"
-		   "                       loads everywhere), gzip (default for oci-dir), zstd (docker 20.10\n"
+		   "                       loads everywhere), gzip (default for oci-dir and docker://), zstd (docker 20.10\n"
 		   "                       cannot load zstd layers)\n"
 		   "      --ref NAME:TAG   pick one image of an archive that holds several\n"
 		   "  -q, --quiet          print nothing but errors\n"
@@ -42,7 +43,8 @@ static void usage(FILE *f)
 		   "  -h, --help           show this help\n\n"
 		   "The output is written under a temporary name next to OUT and renamed when complete, so a\n"
 		   "failed or interrupted run leaves nothing behind (except with -o -, where what was sent is\n"
-		   "sent); SIGINT or SIGTERM ends it with status 130 or 143.\n");
+		   "sent); SIGINT or SIGTERM ends it with status 130 or 143.\n\n");
+	cli_image_opts_help(f);
 }
 
 int cmd_squash(int argc, char **argv)
@@ -55,6 +57,7 @@ int cmd_squash(int argc, char **argv)
 		{ "ref", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'V' },
+		CLI_IMAGE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -64,6 +67,12 @@ int cmd_squash(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1) {
+		int r = cli_image_opts_parse("squash", c, optarg);
+		if (r != 1) {
+			if (r != 0)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -104,7 +113,7 @@ int cmd_squash(int argc, char **argv)
 		return cli_usage_error("squash", "one image only; unexpected '%s'", argv[optind + 1]);
 	const char *input = argv[optind];
 
-	enum image_compression comp = format == IMAGE_WRITE_OCI_DIR ? IMAGE_COMP_GZIP : IMAGE_COMP_NONE;
+	enum image_compression comp = cli_default_compression(format == IMAGE_WRITE_OCI_DIR, output, input);
 	if (compress) {
 		if (!strcmp(compress, "none"))
 			comp = IMAGE_COMP_NONE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/image_opts.h"
 #include "cli/xray_print.h"
 #include "image/image.h"
 #include "image/layer_index.h"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		   "  --top N              list the N largest files (default %d)\n"
 		   "  -h, --help           show this help\n",
 		XRAY_TOP_FILES);
+	cli_image_opts_help(f);
 }
 
 int cmd_xray(int argc, char **argv)
@@ -37,6 +39,7 @@ int cmd_xray(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "fail-on", required_argument, NULL, 'f' },
 		{ "slim-report", required_argument, NULL, 's' },
+		CLI_IMAGE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -49,6 +52,12 @@ int cmd_xray(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int r = cli_image_opts_parse("xray", c, optarg);
+		if (r != 1) {
+			if (r != 0)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'j':
 			json = true;

@@ -1,35 +1,68 @@
-/* image_write's sinks: the output's transport prefix picks a path (archive or OCI directory) or the
- * engine (the archive written to a temporary file, then loaded). doc/IMAGE-OUTPUT.md. */
+/* image_write's sinks: the output's transport prefix picks a path (archive or OCI directory), the
+ * engine (the archive written to a temporary file, then loaded) or a registry (an OCI layout written
+ * to a temporary directory, then pushed). doc/IMAGE-OUTPUT.md. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "image/daemon.h"
+#include "image/registry.h"
 #include "image/transport.h"
 #include "image/writer_int.h"
 #include "lib/tmp.h"
 #include "lib/xalloc.h"
 
+/* Where an engine or a registry output is staged: written to a temporary file or directory under
+ * the name REF (it is the tag: a --tag or default tag gives way), handed on, removed. */
+struct staged_sink {
+	enum image_write_format format;
+	const char *name; /* below the temporary directory */
+	int (*send)(const char *path, const char *ref, struct pare_error *err);
+};
+
+static int write_staged(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
+			const char *ref, const struct staged_sink *sink, struct pare_error *err)
+{
+	cleanup_free char *dir = NULL;
+	if (tmp_dir_create(&dir, err) < 0)
+		return -1;
+	cleanup_free char *path = xasprintf("%s/%s", dir, sink->name);
+	struct image_write_opts o = *opts;
+	o.output = path;
+	o.format = sink->format;
+	o.tag = ref;
+	int rc = image_write_local(img, idx, &o, err);
+	if (rc == 0 && (rc = sink->send(path, ref, err)) < 0 && opts->result)
+		image_write_result_release(opts->result);
+	tmp_remove_tree(dir, NULL);
+	return rc;
+}
+
+static int send_daemon(const char *path, const char *ref, struct pare_error *err)
+{
+	(void)ref;
+	return daemon_load(path, err);
+}
+
+/* docker-daemon:REF: an archive, loaded into the engine. */
 static int write_daemon(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
 			const char *ref, struct pare_error *err)
 {
-	/* The engine loads the image under REF: it is the tag (a --tag or default tag gives way). */
+	static const struct staged_sink sink = { IMAGE_WRITE_ARCHIVE, "load.tar", send_daemon };
 	struct image_tag want;
 	if (image_tag_parse(ref, &want, err) < 0)
 		return pare_error_prefix(err, "-o docker-daemon:%s", ref);
 	image_tag_release(&want);
-	cleanup_free char *dir = NULL;
-	if (tmp_dir_create(&dir, err) < 0)
-		return -1;
-	cleanup_free char *path = xasprintf("%s/load.tar", dir);
-	struct image_write_opts o = *opts;
-	o.output = path;
-	o.format = IMAGE_WRITE_ARCHIVE;
-	o.tag = ref;
-	int rc = image_write_local(img, idx, &o, err);
-	if (rc == 0 && (rc = daemon_load(path, err)) < 0 && opts->result)
-		image_write_result_release(opts->result);
-	tmp_remove_tree(dir, NULL);
-	return rc;
+	return write_staged(img, idx, opts, ref, &sink, err);
+}
+
+/* docker://REF: an OCI layout, pushed (blobs, then the manifest: doc/IMAGE.md). */
+static int write_registry(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
+			  const char *ref, struct pare_error *err)
+{
+	static const struct staged_sink sink = { IMAGE_WRITE_OCI_DIR, "push", registry_push };
+	if (registry_ref_check(ref, true, err) < 0)
+		return pare_error_prefix(err, "-o");
+	return write_staged(img, idx, opts, ref, &sink, err);
 }
 
 int image_write(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
@@ -46,9 +79,7 @@ int image_write(struct image *img, struct layer_index *idx, const struct image_w
 	case IMAGE_TR_DAEMON:
 		return write_daemon(img, idx, opts, n.rest, err);
 	case IMAGE_TR_REGISTRY:
-		return pare_error_set(err, 0, "'%s': pushing to a registry (docker://) is not supported yet; "
-				      "write an archive and copy it with 'skopeo copy docker-archive:FILE %s'",
-				      opts->output, opts->output);
+		return write_registry(img, idx, opts, n.rest, err);
 	case IMAGE_TR_OCI_DIR:
 		o.format = IMAGE_WRITE_OCI_DIR;
 		break;
