@@ -68,6 +68,11 @@ int cmd_build(int argc, char **argv)
 		}
 		a.output = default_out = cli_default_output(a.input, "slim", a.format == IMAGE_WRITE_OCI_DIR);
 	}
+	struct pare_error oerr = { 0 };
+	if (image_write_check_output(a.output, &oerr) < 0) {
+		build_args_release(&a);
+		return cli_usage_error("build", "-o: %s", oerr.msg);
+	}
 	bool to_stdout = !strcmp(a.output, "-");
 	if (to_stdout && a.format != IMAGE_WRITE_ARCHIVE) {
 		build_args_release(&a);

@@ -137,6 +137,9 @@ int cmd_squash(int argc, char **argv)
 			return cli_usage_error("squash", "reading standard input needs -o (a file, or - for standard output)");
 		output = default_out = cli_default_output(input, "squashed", format == IMAGE_WRITE_OCI_DIR);
 	}
+	struct pare_error oerr = { 0 };
+	if (image_write_check_output(output, &oerr) < 0)
+		return cli_usage_error("squash", "-o: %s", oerr.msg);
 	bool to_stdout = !strcmp(output, "-");
 	if (to_stdout && format != IMAGE_WRITE_ARCHIVE)
 		return cli_usage_error("squash", "-o - writes an archive; an OCI directory needs a path");

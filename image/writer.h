@@ -67,6 +67,9 @@ struct image_write_opts {
 	size_t n_overrides;
 };
 
+/* An -o that image_write would refuse by its name alone (a docker-daemon: tag, a docker:// reference
+ * or one naming a digest), checked before the work starts. */
+int image_write_check_output(const char *output, struct pare_error *err);
 /* Write the image. On failure nothing is left at opts->output.
  * An archive is written to a temporary file next to opts->output and renamed at the end (an
  * existing file is replaced, a directory is refused, the input itself is refused); an OCI

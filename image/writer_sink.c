@@ -65,6 +65,22 @@ static int write_registry(struct image *img, struct layer_index *idx, const stru
 	return write_staged(img, idx, opts, ref, &sink, err);
 }
 
+int image_write_check_output(const char *output, struct pare_error *err)
+{
+	struct image_name n;
+	struct image_tag t;
+	if (image_transport_parse(output, &n, err) < 0)
+		return -1;
+	if (n.transport == IMAGE_TR_REGISTRY)
+		return registry_ref_check(n.rest, true, err);
+	if (n.transport == IMAGE_TR_DAEMON) {
+		if (image_tag_parse(n.rest, &t, err) < 0)
+			return -1;
+		image_tag_release(&t);
+	}
+	return 0;
+}
+
 int image_write(struct image *img, struct layer_index *idx, const struct image_write_opts *opts,
 		struct pare_error *err)
 {

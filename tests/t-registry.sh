@@ -68,6 +68,10 @@ for s in static-go-like python-http; do
 	check "$s: pare xray reads it back by digest" "$PARE" xray "docker://$REG/$ns/$s@$want" $TV
 done
 
+# run and profile read docker:// too (their options come before IMAGE).
+check "pare run docker://" "$PARE" run --tls-verify=false --timeout 2 "docker://$REG/$ns/static-go-like:1-slim"
+check "pare profile docker://" "$PARE" profile --tls-verify=false --timeout 2 -o "$T/profile.json" "docker://$REG/$ns/static-go-like:1-slim"
+
 # --verify reads the slim image back from the registry.
 sample_options static-go-like
 check "build --verify with a docker:// output" "$PARE" build "docker://$REG/$ns/static-go-like:1" \
@@ -89,8 +93,9 @@ check_status "https by default: a plain-HTTP registry needs --tls-verify=false" 
 one_line "... one line saying so" "needs --tls-verify=false"
 check_status "a bad reference: exit 1" 1 "$PARE" xray "docker://$REG/Bad:1" $TV
 one_line "... one line" "is not a registry reference"
-check_status "a push to a digest: exit 1" 1 "$PARE" squash "docker://$REG/$ns/small:1" $TV -o "docker://$REG/$ns/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-one_line "... one line" "names a tag, not a digest"
+check_status "a push to a digest: usage error before any work" 2 "$PARE" squash "docker://$REG/$ns/small:1" $TV -o "docker://$REG/$ns/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+grep -q "names a tag, not a digest" "$T/.check.log" && ok "... saying so" || not_ok "push to digest message" "$(cat "$T/.check.log")"
+check_status "a bad -o docker:// reference: usage error" 2 "$PARE" build "docker://$REG/$ns/small:1" $TV -o "docker://$REG/Bad:1"
 check_status "--platform malformed: usage error" 2 "$PARE" xray "docker://$REG/$ns/small:1" $TV --platform linux
 check_status "--tls-verify=maybe: usage error" 2 "$PARE" xray "docker://$REG/$ns/small:1" --tls-verify=maybe
 check_status "--creds without a colon: usage error" 2 "$PARE" xray "docker://$REG/$ns/small:1" $TV --creds pare
