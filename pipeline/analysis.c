@@ -278,7 +278,9 @@ static void *probe_main(void *arg)
 	if (br->http && br->n_ports) {
 		struct probe_http_opts po;
 		probe_http_opts_init(&po);
-		po.netns_fd = rt_container_netns_fd(s->ct);
+		struct probe_net net;
+		pipeline_probe_net(s->ct, &net);
+		po.net = &net;
 		po.ports = br->ports;
 		po.n_ports = br->n_ports;
 		po.requests = br->http_requests;
@@ -296,7 +298,9 @@ static void *probe_main(void *arg)
 		/* No HTTP probe waited for the server: a client run before it listens only fails. */
 		char *why = NULL;
 		unsigned wait_ms = br->http_wait_ms ? br->http_wait_ms : PROBE_HTTP_DEFAULT_WAIT_MS;
-		if (probe_ports_wait(rt_container_netns_fd(s->ct), br->ports, br->n_ports, wait_ms, probe_cancelled, s,
+		struct probe_net net;
+		pipeline_probe_net(s->ct, &net);
+		if (probe_ports_wait(&net, br->ports, br->n_ports, wait_ms, probe_cancelled, s,
 				     &why) < 0)
 			pare_info("pare: %s; running the --exec commands anyway\n", why);
 		free(why);

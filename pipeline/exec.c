@@ -149,6 +149,23 @@ json_t *pipeline_exec_result_json(const struct pipeline_exec_result *r)
 	return o;
 }
 
+static int net_enter(void *ct, struct pare_error *err)
+{
+	return rt_container_enter_netns(ct, err);
+}
+
+static int net_socket(void *ct, int domain, int type, int protocol)
+{
+	return rt_container_socket(ct, domain, type, protocol);
+}
+
+void pipeline_probe_net(const struct rt_container *ct, struct probe_net *net)
+{
+	net->enter = net_enter;
+	net->socket = net_socket;
+	net->data = (void *)ct;
+}
+
 bool pipeline_http_run_locked(const struct probe_http_opts *po, pthread_mutex_t *mu, struct probe_http **slot,
 			      const bool *cancel, const char *label, struct probe_http_report *out)
 {

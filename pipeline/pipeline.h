@@ -39,6 +39,10 @@ int pipeline_app_child_io(bool quiet);
  * Returns whether it ran. */
 bool pipeline_http_run_locked(const struct probe_http_opts *po, pthread_mutex_t *mu, struct probe_http **slot,
 			      const bool *cancel, const char *label, struct probe_http_report *out);
+/* The container's network as the prober reaches it: the thread enters it (rt_container_enter_netns) and
+ * makes its sockets with rt_container_socket (rootless: from the runtime's helper inside it). net->data
+ * is ct (borrowed). */
+void pipeline_probe_net(const struct rt_container *ct, struct probe_net *net);
 /* {command, status, seconds, output_bytes, output_sha256[, error]}. */
 json_t *pipeline_exec_result_json(const struct pipeline_exec_result *r);
 

@@ -83,7 +83,9 @@ static void http_replay(struct verify_state *s, const struct pipeline_run *br, s
 {
 	struct probe_http_opts po;
 	probe_http_opts_init(&po);
-	po.netns_fd = rt_container_netns_fd(s->ct);
+	struct probe_net net;
+	pipeline_probe_net(s->ct, &net);
+	po.net = &net;
 	po.crawl = false;
 	if (br->http_wait_ms)
 		po.wait_ms = br->http_wait_ms;
@@ -113,7 +115,9 @@ static int verify_one(const struct pipeline_verify *v, const struct rt_rootfs *r
 	if (br->n_exec_results && !br->http && br->n_ports) {
 		char *why = NULL;
 		unsigned wait_ms = br->http_wait_ms ? br->http_wait_ms : PROBE_HTTP_DEFAULT_WAIT_MS;
-		probe_ports_wait(rt_container_netns_fd(s.ct), br->ports, br->n_ports, wait_ms, app_gone, &s, &why);
+		struct probe_net net;
+		pipeline_probe_net(s.ct, &net);
+		probe_ports_wait(&net, br->ports, br->n_ports, wait_ms, app_gone, &s, &why);
 		free(why);
 	}
 	int fwd = br->quiet_app ? -1 : STDERR_FILENO;

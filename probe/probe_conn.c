@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,10 +24,22 @@ uint64_t probe_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* One TCP connection attempt; 0 when accepted. */
-static int try_connect(int family, uint16_t port, int timeout_ms)
+int probe_net_enter(const struct probe_net *net, struct pare_error *err)
 {
-	cleanup_close int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return net && net->enter ? net->enter(net->data, err) : 0;
+}
+
+int probe_net_socket(const struct probe_net *net, int domain, int type, int protocol)
+{
+	if (net && net->socket)
+		return net->socket(net->data, domain, type, protocol);
+	return socket(domain, type | SOCK_CLOEXEC, protocol);
+}
+
+/* One TCP connection attempt; 0 when accepted. */
+static int try_connect(const struct probe_net *net, int family, uint16_t port, int timeout_ms)
+{
+	cleanup_close int fd = probe_net_socket(net, family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
 	struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -53,7 +64,7 @@ static int try_connect(int family, uint16_t port, int timeout_ms)
 
 /* Waits until port accepts connections on 127.0.0.1 or ::1 (the one that answered goes to host, as a
  * URL host) or until deadline_ms, polling cancelled(data) between attempts. 0, or -1 with *why. */
-static int wait_port(uint16_t port, uint64_t deadline_ms, bool (*cancelled)(void *), void *data, char *host,
+static int wait_port(const struct probe_net *net, uint16_t port, uint64_t deadline_ms, bool (*cancelled)(void *), void *data, char *host,
 		     size_t host_size, char **why)
 {
 	for (;;) {
@@ -61,11 +72,11 @@ static int wait_port(uint16_t port, uint64_t deadline_ms, bool (*cancelled)(void
 			*why = xasprintf("cancelled while waiting for port %u to accept connections", port);
 			return -1;
 		}
-		if (try_connect(AF_INET, port, 1000) == 0) {
+		if (try_connect(net, AF_INET, port, 1000) == 0) {
 			snprintf(host, host_size, "127.0.0.1");
 			return 0;
 		}
-		if (try_connect(AF_INET6, port, 1000) == 0) {
+		if (try_connect(net, AF_INET6, port, 1000) == 0) {
 			snprintf(host, host_size, "[::1]");
 			return 0;
 		}
@@ -89,11 +100,11 @@ int probe_conn_wait(struct probe_conn *c, struct probe_http *p, uint16_t port, c
 {
 	memset(c, 0, sizeof(*c));
 	c->port = port;
-	return wait_port(port, p->deadline_ms, prober_cancelled, p, c->host, sizeof(c->host), why);
+	return wait_port(&p->net, port, p->deadline_ms, prober_cancelled, p, c->host, sizeof(c->host), why);
 }
 
 struct ports_wait {
-	int netns_fd;
+	const struct probe_net *net;
 	const uint16_t *ports;
 	size_t n;
 	uint64_t deadline_ms;
@@ -102,25 +113,26 @@ struct ports_wait {
 	char *why;
 };
 
-/* In a thread of its own: setns changes the network namespace of the calling thread only. */
+/* In a thread of its own: entering a network namespace (setns) moves the calling thread only. */
 static void *ports_wait_main(void *arg)
 {
 	struct ports_wait *w = arg;
-	if (w->netns_fd >= 0 && setns(w->netns_fd, CLONE_NEWNET) < 0) {
-		w->why = xasprintf("entering the container's network namespace: %s", strerror(errno));
+	struct pare_error err = { 0 };
+	if (probe_net_enter(w->net, &err) < 0) {
+		w->why = xstrdup(err.msg);
 		return NULL;
 	}
 	char host[64];
 	for (size_t i = 0; i < w->n; i++)
-		if (wait_port(w->ports[i], w->deadline_ms, w->cancelled, w->data, host, sizeof(host), &w->why) < 0)
+		if (wait_port(w->net, w->ports[i], w->deadline_ms, w->cancelled, w->data, host, sizeof(host), &w->why) < 0)
 			break;
 	return NULL;
 }
 
-int probe_ports_wait(int netns_fd, const uint16_t *ports, size_t n, unsigned wait_ms, bool (*cancelled)(void *),
-		     void *data, char **why)
+int probe_ports_wait(const struct probe_net *net, const uint16_t *ports, size_t n, unsigned wait_ms,
+		     bool (*cancelled)(void *), void *data, char **why)
 {
-	struct ports_wait w = { .netns_fd = netns_fd, .ports = ports, .n = n,
+	struct ports_wait w = { .net = net, .ports = ports, .n = n,
 				.deadline_ms = probe_now_ms() + wait_ms, .cancelled = cancelled, .data = data };
 	pthread_t th;
 	*why = NULL;
@@ -185,6 +197,13 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return 0;
 }
 
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)purpose;
+	int fd = probe_net_socket(arg, a->family, a->socktype, a->protocol);
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 static char *dup_info(CURL *h, CURLINFO what)
 {
 	char *s = NULL;
@@ -223,6 +242,10 @@ void probe_conn_request(struct probe_conn *c, struct probe_http *p, const char *
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+	if (p->net.socket) { /* the network's own sockets: the thread may not be in it */
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &p->net);
+	}
 	if (!strcmp(method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0) {

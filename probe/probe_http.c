@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,8 +417,8 @@ static void run_replay(struct probe_http *p)
 static void *prober_main(void *arg)
 {
 	struct probe_http *p = arg;
-	if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) < 0) {
-		p->rc = pare_error_errno(&p->err, "entering the container's network namespace");
+	if (probe_net_enter(&p->net, &p->err) < 0) {
+		p->rc = -1;
 	} else if (p->replay) {
 		run_replay(p);
 	} else {
@@ -434,8 +433,6 @@ static void *prober_main(void *arg)
 
 static void probe_http_free(struct probe_http *p)
 {
-	if (p->netns_fd >= 0)
-		close(p->netns_fd);
 	free(p->ports);
 	strv_free(p->methods);
 	strv_free(p->paths);
@@ -455,7 +452,6 @@ int probe_http_start(const struct probe_http_opts *opts, void (*on_done)(void *d
 		atomic_store(&curl_ready, 1);
 	}
 	struct probe_http *p = xcalloc(1, sizeof(*p));
-	p->netns_fd = -1;
 	struct strvec methods = STRVEC_INIT, paths = STRVEC_INIT;
 	for (size_t i = 0; opts->requests && opts->requests[i]; i++) {
 		char *m, *path;
@@ -471,11 +467,8 @@ int probe_http_start(const struct probe_http_opts *opts, void (*on_done)(void *d
 	p->n_requests = methods.n;
 	p->methods = strvec_detach(&methods);
 	p->paths = strvec_detach(&paths);
-	if (opts->netns_fd >= 0 && (p->netns_fd = fcntl(opts->netns_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		pare_error_errno(err, "duplicating the network namespace descriptor");
-		probe_http_free(p);
-		return -1;
-	}
+	if (opts->net)
+		p->net = *opts->net;
 	p->n_ports = opts->n_ports;
 	p->ports = xmalloc((opts->n_ports ? opts->n_ports : 1) * sizeof(*p->ports));
 	if (opts->n_ports)

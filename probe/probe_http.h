@@ -19,9 +19,18 @@
 #define PROBE_HTTP_DEFAULT_DEPTH 3
 #define PROBE_HTTP_DEFAULT_PAGES 500
 
+/* The network the prober works in; pipeline/ connects it to the container's (runtime/ knows how).
+ * The prober runs in a thread of its own: it calls enter there once, before anything else, and makes
+ * every socket it connects with through socket. */
+struct probe_net {
+	int (*enter)(void *data, struct pare_error *err);              /* NULL: stay in the caller's */
+	int (*socket)(void *data, int domain, int type, int protocol); /* NULL: socket(2); fd or -1 + errno */
+	void *data;
+};
+
 struct probe_http_opts {
-	int netns_fd;                /* network namespace to probe from (borrowed; used by a thread of its own),
-					or -1 for the caller's own */
+	const struct probe_net *net; /* where to probe (borrowed: must outlive the prober), or NULL for
+					the caller's own network */
 	const uint16_t *ports;       /* TCP ports to probe (copied by probe_http_start) */
 	size_t n_ports;
 	char *const *requests;       /* NULL-terminated "[METHOD:]PATH" (--http-probe-cmd), sent to every port */
@@ -69,14 +78,14 @@ const struct probe_http_result *probe_http_report_first_failure(const struct pro
 json_t *probe_http_report_json(const struct probe_http_report *r);
 
 struct probe_http;
-/* Start probing in a thread of its own (which enters opts->netns_fd). `on_done` (may be NULL) is called
+/* Start probing in a thread of its own (which enters opts->net). `on_done` (may be NULL) is called
  * from that thread when it has finished; then probe_http_wait returns without blocking. */
 int probe_http_start(const struct probe_http_opts *opts, void (*on_done)(void *data), void *data,
 		     struct probe_http **out, struct pare_error *err);
 /* Ask the prober to stop soon (the application exited, the analysis is ending). Async-signal-safe. */
 void probe_http_cancel(struct probe_http *p);
 /* Wait for the prober, move its results into *report (initialised here) and free p. Returns -1 when
- * the prober could not run at all (entering the namespace failed); failed requests are not errors. */
+ * the prober could not run at all (entering its network failed); failed requests are not errors. */
 int probe_http_wait(struct probe_http *p, struct probe_http_report *report, struct pare_error *err);
 /* probe_http_start + probe_http_wait. */
 int probe_http_run(const struct probe_http_opts *opts, struct probe_http_report *report, struct pare_error *err);
@@ -88,9 +97,9 @@ int probe_http_exposed_ports(char *const *keys, uint16_t **ports, size_t *n, str
 /* Split "[METHOD:]PATH" (--http-probe-cmd): METHOD is an HTTP token (default GET, upper-cased),
  * PATH must start with '/'. New strings. */
 int probe_http_parse_request(const char *spec, char **method, char **path, struct pare_error *err);
-/* Waits until every port accepts TCP connections on 127.0.0.1 or ::1 inside the network namespace
- * netns_fd (-1: the caller's), for at most wait_ms, polling cancelled(data) (may be NULL) between
- * attempts. Returns 0, or -1 with *why (a new string: which port, or cancelled). */
-int probe_ports_wait(int netns_fd, const uint16_t *ports, size_t n, unsigned wait_ms, bool (*cancelled)(void *),
+/* Waits until every port accepts TCP connections on 127.0.0.1 or ::1 in the network net (NULL: the
+ * caller's), from a thread of its own, for at most wait_ms, polling cancelled(data) (may be NULL)
+ * between attempts. Returns 0, or -1 with *why (a new string: which port, or cancelled). */
+int probe_ports_wait(const struct probe_net *net, const uint16_t *ports, size_t n, unsigned wait_ms, bool (*cancelled)(void *),
 		     void *data, char **why);
 #endif

@@ -15,7 +15,7 @@
 
 struct probe_http {
 	pthread_t thread;
-	int netns_fd; /* owned duplicate, or -1 */
+	struct probe_net net; /* a copy of opts->net (its data borrowed), or all NULL */
 	uint16_t *ports;
 	size_t n_ports;
 	char **methods, **paths; /* the user's requests, parsed */
@@ -64,6 +64,9 @@ struct probe_response {
 #define PROBE_HTTP_STREAM_IDLE_MS 3000
 
 uint64_t probe_now_ms(void);
+/* Enter net (in the calling thread) / make a socket in it, as struct probe_net says. */
+int probe_net_enter(const struct probe_net *net, struct pare_error *err);
+int probe_net_socket(const struct probe_net *net, int domain, int type, int protocol);
 /* Wait until the port accepts TCP connections on 127.0.0.1 or ::1. On failure *why says why. */
 int probe_conn_wait(struct probe_conn *c, struct probe_http *p, uint16_t port, char **why);
 /* "scheme://host:port" + path (new string). */

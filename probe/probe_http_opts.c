@@ -11,7 +11,6 @@
 void probe_http_opts_init(struct probe_http_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->netns_fd = -1;
 	o->crawl = true;
 	o->wait_ms = PROBE_HTTP_DEFAULT_WAIT_MS;
 	o->request_ms = PROBE_HTTP_DEFAULT_REQUEST_MS;

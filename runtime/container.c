@@ -257,6 +257,9 @@ static int launch(struct rt_container *c, const struct rt_config *cfg, const str
 		c->netns_fd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (c->netns_fd < 0)
 			return pare_error_errno(err, "opening '%s'", ns);
+		/* Rootless: pare cannot enter a network namespace of the container's user namespace. */
+		if (c->userns && rt_sockets_start(c->pidfd, CLONE_NEWUSER | CLONE_NEWNET, &c->sockets, err) < 0)
+			return pare_error_prefix(err, "the container's network");
 	}
 	if (h && h->parent_ready && h->parent_ready(c->pid, h->data) < 0)
 		return pare_error_set(err, 0, "the tracer could not watch the container");
@@ -319,11 +322,18 @@ int rt_container_netns_fd(const struct rt_container *c)
 
 int rt_container_enter_netns(const struct rt_container *c, struct pare_error *err)
 {
-	if (c->netns_fd < 0)
-		return 0;
+	if (c->netns_fd < 0 || c->sockets)
+		return 0; /* the host's network, or sockets from the factory */
 	if (setns(c->netns_fd, CLONE_NEWNET) < 0)
 		return pare_error_errno(err, "entering the container's network namespace");
 	return 0;
+}
+
+int rt_container_socket(const struct rt_container *c, int domain, int type, int protocol)
+{
+	if (c->sockets)
+		return rt_sockets_make(c->sockets, domain, type, protocol);
+	return socket(domain, type | SOCK_CLOEXEC, protocol);
 }
 
 const char *rt_container_upperdir(const struct rt_container *c)
@@ -414,6 +424,7 @@ void rt_container_free(struct rt_container *c)
 	}
 	free(c->helpers);
 	free(c->helper_fds);
+	rt_sockets_free(c->sockets);
 	if (c->pidfd >= 0 && !c->reaped)
 		kill_and_reap(c->pidfd);
 	if (c->cgroup) /* empty now (PID 1's death ended its namespace), or killed here */

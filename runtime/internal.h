@@ -127,12 +127,25 @@ int rt_sync_recv(int fd, char *msg, size_t size);
 int rt_sync_send_fd(int fd, char kind, int passfd);
 int rt_sync_recv_fd(int fd, char *msg, size_t size, int *passfd);
 
+/* ---- sockets.c: the socket factory (sockets made in a network namespace pare cannot enter) ---- */
+struct rt_sockets;
+/* Fork a helper that joins the namespaces nstypes (CLONE_NEWUSER | CLONE_NEWNET...) of the process
+ * behind target_pidfd and makes sockets there on request; one socket is made before this returns. */
+int rt_sockets_start(int target_pidfd, int nstypes, struct rt_sockets **out, struct pare_error *err);
+/* A socket as socket(2) makes it, created in the helper's namespaces; close-on-exec in pare (the
+ * other type flags, SOCK_NONBLOCK, are kept). -1 with errno (ECONNRESET: the helper is gone).
+ * Thread-safe. */
+int rt_sockets_make(struct rt_sockets *f, int domain, int type, int protocol);
+/* Close pare's end, kill and reap the helper. NULL is fine. */
+void rt_sockets_free(struct rt_sockets *f);
+
 /* ---- container.c internals used by exec_in.c ---- */
 struct rt_container {
 	pid_t pid;
 	int pidfd;
 	int root_fd;
 	int netns_fd;
+	struct rt_sockets *sockets; /* userns with its own network: the socket factory; else NULL */
 	int sync_fd;
 	bool userns;
 	bool reaped;

@@ -170,9 +170,15 @@ int rt_container_pidfd(const struct rt_container *c);   /* pidfd of PID 1 (owned
 int rt_container_root_fd(const struct rt_container *c);
 /* fd of the container's network namespace (owned by c); -1 with RT_NETWORK_HOST. */
 int rt_container_netns_fd(const struct rt_container *c);
-/* Move the calling thread into the container's network namespace (setns); for the HTTP prober: call
- * it in a dedicated thread or forked process. With RT_NETWORK_HOST it does nothing. */
+/* The container's network, for a client in pare (the HTTP prober, the port wait): in a thread of its
+ * own, call rt_container_enter_netns once, then get every socket from rt_container_socket. As root the
+ * thread enters the namespace (setns) and sockets are plain socket(2) calls; rootless, where pare cannot
+ * enter it, the thread stays where it is and the sockets come from a helper inside the namespace
+ * (runtime/sockets.c). With RT_NETWORK_HOST neither does anything special. */
 int rt_container_enter_netns(const struct rt_container *c, struct pare_error *err);
+/* A socket (as socket(2) makes it; close-on-exec) of the container's network namespace, from any thread
+ * that called rt_container_enter_netns. -1 with errno. Thread-safe. */
+int rt_container_socket(const struct rt_container *c, int domain, int type, int protocol);
 /* What the application wrote, as a path valid in pare's process while c lives (with a disk limit it
  * is "/proc/self/fd/N/upper": the tmpfs is mounted only in the container's mount namespace). */
 const char *rt_container_upperdir(const struct rt_container *c);

@@ -23,8 +23,32 @@
 struct server {
 	pid_t pid;
 	int netns_fd;
+	struct probe_net net; /* the prober's thread enters netns_fd */
 	char *log;
 };
+
+static int enter_fd(void *data, struct pare_error *err)
+{
+	if (setns(*(int *)data, CLONE_NEWNET) < 0)
+		return pare_error_errno(err, "entering the network namespace");
+	return 0;
+}
+
+/* Sockets of the server's namespace made without the prober's thread being there (as the runtime's
+ * socket factory makes them for a rootless container): this thread goes there and back. */
+static int socket_in_fd(void *data, int domain, int type, int protocol)
+{
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(*(int *)data, CLONE_NEWNET) < 0)
+		_exit(124);
+	int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	int e = errno;
+	if (setns(self, CLONE_NEWNET) < 0)
+		_exit(125);
+	close(self);
+	errno = e;
+	return fd;
+}
 
 static void loopback_up(void)
 {
@@ -69,6 +93,7 @@ static int server_start(struct server *s, const char *extra)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)s->pid);
 	s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	s->net = (struct probe_net){ .enter = enter_fd, .data = &s->netns_fd };
 	return s->netns_fd < 0 ? -1 : 0;
 }
 
@@ -83,7 +108,7 @@ static void server_stop(struct server *s)
 static void opts_for(struct probe_http_opts *o, const struct server *s, const uint16_t *port)
 {
 	probe_http_opts_init(o);
-	o->netns_fd = s->netns_fd;
+	o->net = &s->net;
 	o->ports = port;
 	o->n_ports = 1;
 	o->wait_ms = 30000; /* python's start-up on a loaded machine */
@@ -405,12 +430,37 @@ TEST(probe_http_runs_inside_the_namespace)
 	probe_http_report_release(&r);
 	/* The server is not reachable from the host's namespace, and this thread did not move. */
 	if (!host_port_open(PORT)) {
-		o.netns_fd = -1;
+		o.net = NULL;
 		o.wait_ms = 200;
 		CHECK_INT(probe_http_run(&o, &r, NULL), 0);
 		CHECK(r.n == 1 && r.results[0].failed && strstr(r.results[0].error, "did not accept"));
 		probe_http_report_release(&r);
 	}
+	server_stop(&s);
+}
+
+/* The rootless way: the prober's thread stays in the host's namespace and every socket (the port wait's
+ * and libcurl's) comes from the network's socket function. */
+TEST(probe_http_sockets_from_the_network)
+{
+	struct server s;
+	static const uint16_t port = PORT;
+	CHECK_INT(server_start(&s, NULL), 0);
+	struct probe_net net = { .socket = socket_in_fd, .data = &s.netns_fd };
+	char *why = NULL;
+	CHECK_INT(probe_ports_wait(&net, &port, 1, 30000, NULL, NULL, &why), 0);
+	CHECK(why == NULL);
+	free(why);
+	struct probe_http_opts o;
+	opts_for(&o, &s, &port);
+	o.net = &net;
+	o.crawl = false;
+	static char *const reqs[] = { "/target", NULL };
+	o.requests = reqs;
+	struct probe_http_report r;
+	CHECK_INT(probe_http_run(&o, &r, NULL), 0);
+	CHECK(r.n == 1 && r.results[0].status == 200 && !r.results[0].failed);
+	probe_http_report_release(&r);
 	server_stop(&s);
 }
 
@@ -549,7 +599,8 @@ TEST(probe_http_bad_namespace_fd)
 	struct probe_http_opts o;
 	static const uint16_t port = PORT;
 	probe_http_opts_init(&o);
-	o.netns_fd = fd;
+	struct probe_net net = { .enter = enter_fd, .data = &fd };
+	o.net = &net;
 	o.ports = &port;
 	o.n_ports = 1;
 	struct probe_http_report r;
