@@ -16,7 +16,7 @@ else
 BUILD   := build
 endif
 
-MODULES := lib image runtime tracer minifier pkgdb lint probe pipeline
+MODULES := lib image runtime tracer minifier pkgdb sbom lint probe pipeline
 LIB_SRCS := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

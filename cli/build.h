@@ -11,6 +11,7 @@
 #include "minifier/keep.h"
 #include "pipeline/pipeline.h"
 #include "runtime/runtime.h"
+#include "sbom/sbom.h"
 #include "tracer/profile.h"
 
 /* Options (cli/build_args.c). */
@@ -27,6 +28,9 @@ struct build_args {
 	bool ignore_failures;
 	bool verify; /* --verify */
 	bool no_pkgdb; /* --package-db=off */
+	const char *sbom; /* --sbom FILE, or NULL */
+	enum sbom_format sbom_format; /* --sbom-format, SBOM_DEFAULT_FORMAT */
+	bool sbom_format_set;
 	struct keep_opts keep;
 	struct strvec inc_paths, inc_bins, inc_exes, excludes;
 	struct cli_run_opts ro; /* the analysis run: --entrypoint, -e, -v... (cli/run_opts.h) */

@@ -28,6 +28,9 @@ static void build_help(FILE *f)
 		"      --verify            then run the slim image with the same probes (replayed, untraced) and\n"
 		"                          compare with the original; exit status 3 when it answers differently\n"
 		"      --seccomp-profile FILE.json  Docker seccomp profile of the syscalls seen (a stop per syscall)\n"
+		"      --sbom FILE.json    the slim image's SBOM: packages (dpkg, Python, Node) with versions,\n"
+		"                          purls, licences, files with SHA-256, the image's digests (doc/SBOM.md)\n"
+		"      --sbom-format F     spdx-json (default: SPDX 2.3) or cyclonedx-json (CycloneDX 1.5)\n"
 		"      --package-db=off    keep the package database as the minifier decided (default: rewritten\n"
 		"                          to list exactly the packages with files left, doc/MINIFIER.md)\n"
 		"  -q, --quiet             only errors (the application's output is dropped too; otherwise it\n"
@@ -80,7 +83,8 @@ enum {
 	OPT_CRAWL_DEPTH, OPT_CRAWL_PAGES,
 	OPT_EXEC, OPT_CONTINUE, OPT_PROBE_FAIL, OPT_INC_PATH, OPT_INC_BIN, OPT_INC_EXE, OPT_INC_SHELL,
 	OPT_INC_ZONE, OPT_INC_LOCALES, OPT_INC_CERTS, OPT_EXCLUDE, OPT_CMD, OPT_NEW_EP, OPT_NEW_CMD, OPT_NEW_ENV,
-	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY, OPT_SECCOMP, OPT_PKGDB,
+	OPT_NEW_WD, OPT_NEW_USER, OPT_NEW_LABEL, OPT_VERIFY, OPT_SECCOMP, OPT_PKGDB, OPT_SBOM,
+	OPT_SBOM_FORMAT,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +96,8 @@ static const struct option longopts[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 	{ "package-db", optional_argument, NULL, OPT_PKGDB },
+	{ "sbom", required_argument, NULL, OPT_SBOM },
+	{ "sbom-format", required_argument, NULL, OPT_SBOM_FORMAT },
 	{ "http-probe", optional_argument, NULL, OPT_HTTP },
 	{ "http-probe-cmd", required_argument, NULL, OPT_HTTP_CMD },
 	{ "http-probe-ports", required_argument, NULL, OPT_HTTP_PORTS },
@@ -152,6 +158,7 @@ void build_args_init(struct build_args *a)
 	a->http = -1;
 	a->crawl_depth = a->crawl_pages = -1;
 	a->format = IMAGE_WRITE_ARCHIVE;
+	a->sbom_format = SBOM_DEFAULT_FORMAT;
 	cli_run_opts_init(&a->ro);
 }
 
@@ -253,6 +260,12 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 				return cli_usage_error("build", "--package-db wants on or off, not '%s'", optarg);
 			a->no_pkgdb = !b;
 			break;
+		case OPT_SBOM: a->sbom = optarg; break;
+		case OPT_SBOM_FORMAT:
+			if (sbom_format_parse(optarg, &a->sbom_format) < 0)
+				return cli_usage_error("build", "--sbom-format wants spdx-json or cyclonedx-json, not '%s'", optarg);
+			a->sbom_format_set = true;
+			break;
 		case OPT_EXCLUDE: strvec_push(&a->excludes, optarg); break;
 		case OPT_CMD: strvec_push(&a->cmd_args, optarg); break;
 		case OPT_NEW_EP: a->nc.entrypoint = optarg; break;
@@ -272,6 +285,10 @@ int build_parse_args(int argc, char **argv, struct build_args *a)
 		return cli_usage_error("build", "one image only; unexpected '%s' (use --cmd for the command's arguments)",
 				       argv[optind + 1]);
 	a->input = argv[optind];
+	if (a->sbom_format_set && !a->sbom)
+		return cli_usage_error("build", "--sbom-format needs --sbom FILE");
+	if (a->sbom && a->no_pkgdb)
+		return cli_usage_error("build", "--sbom lists the rewritten package database: not with --package-db=off");
 	int r = cli_run_opts_finish(&a->ro, "build");
 	if (r != 0)
 		return r;

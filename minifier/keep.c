@@ -15,7 +15,8 @@ static const char *const why_names[KEEP_WHY_COUNT] = {
 	[KEEP_ENTRYPOINT] = "entrypoint", [KEEP_TRACED] = "traced",	   [KEEP_INCLUDE] = "include",
 	[KEEP_ALWAYS] = "always",	  [KEEP_INTERP] = "interpreter",   [KEEP_ELF_DEP] = "elf-dependency",
 	[KEEP_HWCAPS] = "hwcaps-variant", [KEEP_SIBLING] = "sibling", [KEEP_PYIMPORT] = "python-import",
-	[KEEP_PKGDEP] = "package-dependency", [KEEP_PKGDB] = "package-database", [KEEP_SYMLINK] = "symlink",
+	[KEEP_PKGDEP] = "package-dependency", [KEEP_PKGMETA] = "package-metadata",
+	[KEEP_PKGDB] = "package-database", [KEEP_SYMLINK] = "symlink",
 	[KEEP_PARENT] = "parent",
 };
 
@@ -416,6 +417,8 @@ int keep_finish(struct keep_set *ks, struct pare_error *err)
 	if (drain_queue(ks, err) < 0)
 		return -1;
 	resolve_warn_unresolved(ks);
+	if (keep_language_metadata(ks, err) < 0)
+		return -1;
 	size_t n = layer_index_count(ks->idx);
 	if (ks->opts.excludes) {
 		for (size_t i = 0; i < n; i++) {

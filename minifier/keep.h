@@ -30,6 +30,7 @@ enum keep_why {
 	KEEP_SIBLING,    /* same data set or package as a used file: a zone, a package's module (siblings.c) */
 	KEEP_PYIMPORT,   /* imported at module level by detail, a kept Python module (pyimports.c) */
 	KEEP_PKGDEP,     /* a Node package that the package.json in detail depends on (nodedeps.c) */
+	KEEP_PKGMETA,    /* a Python distribution's or Node package's metadata; detail = a kept file of it (langmeta.c) */
 	KEEP_PKGDB,      /* the package database of what is kept (pkgdb/): detail = the manager */
 	KEEP_SYMLINK,    /* a symlink met on the way to detail */
 	KEEP_PARENT,     /* a parent directory of detail */

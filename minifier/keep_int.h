@@ -82,6 +82,10 @@ void keep_node_package(struct keep_set *ks, const char *dir, enum keep_why why, 
  * on, found as require() finds them, transitively; pkgs grows, done holds the packages already kept. */
 void keep_node_dependencies(struct keep_set *ks, struct strvec *pkgs, struct strset *done);
 
+/* langmeta.c: the metadata (dist-info, egg-info, package.json) of every Python distribution and Node
+ * package with a kept file (minifier/langpkg.h), kept with reason KEEP_PKGMETA. Needs the contents. */
+int keep_language_metadata(struct keep_set *ks, struct pare_error *err);
+
 /* resolve.c: look at a kept regular file's contents (ELF deps, PT_INTERP, #!) and keep what it needs. */
 int resolve_analyze(struct keep_set *ks, struct fs_entry *e, struct pare_error *err);
 void resolve_release(struct keep_set *ks);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/json_file.h"
 #include "lib/xalloc.h"
 #include "pipeline/pipeline.h"
 #include "tracer/census.h"
@@ -121,22 +122,7 @@ int pipeline_write_seccomp_profile(const struct profile *p, const char *architec
 	if (!p->census.complete)
 		return pare_error_set(err, 0, "--seccomp-profile: the analysis took no syscall census");
 	json_t *root = seccomp_json(p, n_syscalls);
-	cleanup_free char *tmp = xasprintf("%s.XXXXXX", file);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		json_decref(root);
-		return pare_error_errno(err, "writing '%s'", file);
-	}
-	fchmod(fd, 0644);
-	int r = json_dumpfd(root, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int r = json_write_atomic(file, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err);
 	json_decref(root);
-	bool ok = r == 0 && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-	if (close(fd) != 0)
-		ok = false;
-	if (ok && rename(tmp, file) == 0)
-		return 0;
-	int e = errno;
-	unlink(tmp);
-	errno = e;
-	return pare_error_errno(err, "writing '%s'", file);
+	return r;
 }
