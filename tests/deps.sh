@@ -9,6 +9,9 @@ pkgs=(
 	clang libclang-rt-14-dev
 	mariadb-client openssh-client postgresql-client
 )
+# npm (tests/t-lint-compare.sh, tests/t-sbom.sh install their pinned tools with it): Debian's nodejs
+# and npm unless a node with its own npm is there already.
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
