@@ -47,9 +47,8 @@ static int hook_ready(pid_t pid, void *data)
 
 static int hook_child(void *data)
 {
-	(void)data;
 	struct pare_error err = { 0 };
-	if (tracer_child_setup(&err) < 0) {
+	if (tracer_child_setup(data, &err) < 0) {
 		pare_error_print(&err);
 		return -1;
 	}

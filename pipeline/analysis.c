@@ -85,7 +85,7 @@ static int hook_child(void *data)
 	struct hook_data *h = data;
 	struct pare_error err = { 0 };
 	child_io(h->br);
-	if (tracer_child_setup_census(h->br->census, &err) < 0) {
+	if (tracer_child_setup(h->tr, &err) < 0) {
 		pare_error_print(&err);
 		return -1;
 	}
@@ -162,7 +162,6 @@ struct exec_tracer {
 	int seized;     /* 0: not yet, 1: ok, -1: failed */
 	struct pare_error err;
 	int wstatus;
-	bool census;    /* the child's filter counts every syscall */
 };
 
 static void *exec_tracer_main(void *arg)
@@ -205,7 +204,7 @@ static int exec_hook_child(void *data)
 {
 	struct exec_tracer *x = data;
 	struct pare_error err = { 0 };
-	if (tracer_child_setup_census(x->census, &err) < 0) {
+	if (tracer_child_setup(x->tr, &err) < 0) {
 		pare_error_print(&err);
 		return -1;
 	}
@@ -219,7 +218,7 @@ static void exec_one_argv(struct run_state *s, char *const *argv, const char *cm
 {
 	const struct pipeline_run *br = s->br;
 	struct tracer_options to = { .image = br->image_name, .fanotify = false, .image_only = true, .census = br->census };
-	struct exec_tracer x = { .tr = tracer_new(&to), .census = br->census };
+	struct exec_tracer x = { .tr = tracer_new(&to) };
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
 	pthread_t th;

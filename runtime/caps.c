@@ -5,6 +5,7 @@
 #include "runtime/internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -34,19 +35,37 @@ int rt_caps_drop_bounding(void)
 	return 0;
 }
 
+/* The two sets rt_caps_apply installs, made once in the parent: cap_init allocates, and the child of
+ * a multi-threaded pare must not (an allocator lock held by another thread at the fork stays held). */
+static cap_t caps_root, caps_user;
+static pthread_once_t caps_once = PTHREAD_ONCE_INIT;
+
+static void caps_make(void)
+{
+	cap_t r = cap_init(), u = cap_init(); /* all clear */
+	if (r && u && cap_set_flag(r, CAP_EFFECTIVE, N_DOCKER_CAPS, docker_caps, CAP_SET) == 0 &&
+	    cap_set_flag(r, CAP_PERMITTED, N_DOCKER_CAPS, docker_caps, CAP_SET) == 0) {
+		caps_root = r;
+		caps_user = u;
+		return;
+	}
+	cap_free(r);
+	cap_free(u);
+}
+
+void rt_caps_prepare(void)
+{
+	pthread_once(&caps_once, caps_make);
+}
+
 int rt_caps_apply(uid_t uid)
 {
-	cap_t caps = cap_init(); /* all clear */
-	if (!caps)
-		return -1;
-	if (uid == 0 && (cap_set_flag(caps, CAP_EFFECTIVE, N_DOCKER_CAPS, docker_caps, CAP_SET) < 0 ||
-			 cap_set_flag(caps, CAP_PERMITTED, N_DOCKER_CAPS, docker_caps, CAP_SET) < 0)) {
-		cap_free(caps);
+	cap_t caps = uid == 0 ? caps_root : caps_user;
+	if (!caps) { /* rt_caps_prepare was not called, or libcap could not allocate */
+		errno = ENOMEM;
 		return -1;
 	}
-	int r = cap_set_proc(caps);
-	cap_free(caps);
-	if (r < 0)
+	if (cap_set_proc(caps) < 0)
 		return -1;
 	/* Ambient: empty (and there is nothing to raise without inheritable anyway). */
 	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0)

@@ -44,7 +44,11 @@ static const char *cgroup_base(bool *v2)
 
 static int write_file(const char *dir, const char *name, const char *data)
 {
-	cleanup_free char *p = xasprintf("%s/%s", dir, name);
+	char p[PATH_MAX]; /* no allocation: rt_cgroup_add runs in the exec helper, a child of a threaded pare */
+	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

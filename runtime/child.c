@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -115,32 +116,35 @@ static bool parent_gone(int fd)
 }
 
 /* Go's exec.LookPath, as runc uses it: the first PATH entry holding a non-directory with an
- * execute bit. NULL when there is none. */
-static char *look_path(const char *file, char *const *env)
+ * execute bit, into out (PATH_MAX bytes). false when there is none. No allocation: this runs in the
+ * child of a multi-threaded pare. */
+static bool look_path(const char *file, char *const *env, char *out)
 {
 	const char *path = rt_env_get(env, "PATH");
 	if (!path)
 		path = RT_DEFAULT_PATH + 5;
 	for (const char *p = path;;) {
 		size_t len = strcspn(p, ":");
-		cleanup_free char *cand = len ? xasprintf("%.*s/%s", (int)len, p, file) : xasprintf("./%s", file);
+		int n = len ? snprintf(out, PATH_MAX, "%.*s/%s", (int)len, p, file) : snprintf(out, PATH_MAX, "./%s", file);
 		struct stat st;
-		if (stat(cand, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111))
-			return steal_pointer(&cand);
+		if (n > 0 && n < PATH_MAX && stat(out, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111))
+			return true;
 		if (!p[len])
 			break;
 		p += len + 1;
 	}
-	return NULL;
+	return false;
 }
 
 void rt_child_exec(char *const *argv, char **env, const struct rt_user *user, const struct rt_hooks *hooks, bool userns)
 {
-	cleanup_free char *path = NULL;
-	if (strchr(argv[0], '/'))
-		path = xstrdup(argv[0]);
-	else if (!(path = look_path(argv[0], env)))
-		rt_child_die(127, "exec: \"%s\": executable file not found in $PATH", argv[0]);
+	char found[PATH_MAX];
+	const char *path = argv[0];
+	if (!strchr(argv[0], '/')) {
+		if (!look_path(argv[0], env, found))
+			rt_child_die(127, "exec: \"%s\": executable file not found in $PATH", argv[0]);
+		path = found;
+	}
 	/* Nothing of pare's leaks into the container: no fds, no ignored or blocked signals (a pare started
 	 * in the background or under nohup must not make the application ignore SIGINT or SIGHUP). */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);

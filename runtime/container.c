@@ -112,9 +112,11 @@ static char *choose_hostname(const struct rt_config *cfg)
 }
 
 /* PID 1 is created by a forked, single-threaded intermediate with clone3(CLONE_PARENT | namespaces):
- * it is still pare's child, but starts as a copy of a process whose malloc and stdio locks are sane
- * (a raw clone3 from a multi-threaded pare, e.g. pare build with its prober thread, could copy a lock
- * held by another thread and deadlock PID 1's setup). Returns PID 1's pid or -1. */
+ * it is still pare's child, but starts as a copy of a process whose glibc malloc and stdio locks are
+ * sane, since glibc's fork takes them around the fork (a raw clone3 from a multi-threaded pare, e.g.
+ * pare build with its prober thread, could copy a lock held by another thread and deadlock PID 1's
+ * setup). A sanitizer's allocator gets no such care (GCC 12's libasan): so the last steps before exec
+ * (tracer filter, capabilities, PATH search; rt_child_exec) allocate nothing. Returns PID 1's pid or -1. */
 static pid_t clone_pid1(struct rt_container *c, const struct rt_config *cfg, unsigned long long flags, int sync[2],
 			const char *lower, const struct rt_hooks *hooks, struct pare_error *err)
 {
@@ -185,6 +187,7 @@ static int prepare(struct rt_container *c, const struct rt_config *cfg, const st
 {
 	if (!cfg->argv || !cfg->argv[0])
 		return pare_error_set(err, 0, "no command specified");
+	rt_caps_prepare();
 	cleanup_close int lowerfd = open(rt_rootfs_dir(rootfs), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lowerfd < 0)
 		return pare_error_errno(err, "opening '%s'", rt_rootfs_dir(rootfs));

@@ -77,6 +77,7 @@ int rt_container_exec_start(struct rt_container *c, char *const *argv, char *con
 	if (c->reaped)
 		return pare_error_set(err, 0, "exec: the container is not running");
 	cleanup_strv char **env = rt_env_merge(c->env, env_extra);
+	rt_caps_prepare();
 	int sync[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return pare_error_errno(err, "socketpair");

@@ -56,6 +56,8 @@ int rt_caps_drop_bounding(void);
 /* After setresuid: for uid 0, effective = permitted = Docker's set; otherwise everything empty
  * (the kernel already cleared them on the uid change). Inheritable and ambient are empty. */
 int rt_caps_apply(uid_t uid);
+/* In the parent, before the fork of a process that will call rt_caps_apply (which allocates nothing). */
+void rt_caps_prepare(void);
 
 /* ---- etcfiles.c: /etc/hosts, /etc/hostname, /etc/resolv.conf in the run's dir ---- */
 int rt_etc_files_write(const char *dir, const char *hostname, enum rt_network net, bool hostname_resolves,

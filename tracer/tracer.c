@@ -44,6 +44,7 @@ struct tracer *tracer_new(const struct tracer_options *opts)
 	t->profile = profile_new();
 	t->profile->image = opts->image ? xstrdup(opts->image) : NULL;
 	t->profile->census.complete = opts->census;
+	t->filter = tracer_filter_new(opts->census, &t->filter_err);
 	t->self = getpid();
 	t->res.rootfd = -1;
 	t->seen = xcalloc(PID_BITMAP_BITS / 8, 1);
@@ -73,6 +74,7 @@ void tracer_free(struct tracer *t)
 	}
 	free(t->deferred);
 	profile_free(t->profile);
+	tracer_filter_free(t->filter);
 	free(t->seen);
 	free(t->blind);
 	free(t);
@@ -112,14 +114,13 @@ bool tracer_seen(const struct tracer *t, pid_t tid)
 	return (unsigned)tid < PID_BITMAP_BITS && (t->seen[(unsigned)tid / 8] & (1u << ((unsigned)tid % 8)));
 }
 
-int tracer_child_setup(struct pare_error *err)
+int tracer_child_setup(const struct tracer *t, struct pare_error *err)
 {
-	return tracer_filter_install(false, err);
-}
-
-int tracer_child_setup_census(bool census, struct pare_error *err)
-{
-	return tracer_filter_install(census, err);
+	if (!t->filter) {
+		*err = t->filter_err;
+		return -1;
+	}
+	return tracer_filter_load(t->filter, err);
 }
 
 int tracer_seize(struct tracer *t, pid_t pid, struct pare_error *err)
@@ -165,10 +166,14 @@ int tracer_trace_command(char *const argv[], const struct tracer_options *opts, 
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return pare_error_errno(err, "pipe");
+	struct tracer_options o = *opts;
+	o.own_signals = true;
+	struct tracer *t = tracer_new(&o); /* before the fork: the child only loads its filter */
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
+		tracer_free(t);
 		return pare_error_errno(err, "fork");
 	}
 	if (pid == 0) {
@@ -176,7 +181,7 @@ int tracer_trace_command(char *const argv[], const struct tracer_options *opts, 
 		close(pipefd[0]);
 		raise(SIGSTOP);
 		struct pare_error cerr = { 0 };
-		if (tracer_child_setup(&cerr) < 0) {
+		if (tracer_child_setup(t, &cerr) < 0) {
 			if (write(pipefd[1], cerr.msg, strlen(cerr.msg)) < 0)
 				_exit(126);
 			_exit(126);
@@ -189,11 +194,9 @@ int tracer_trace_command(char *const argv[], const struct tracer_options *opts, 
 	int st;
 	if (waitpid(pid, &st, WUNTRACED | __WNOTHREAD) != pid || !WIFSTOPPED(st)) {
 		close(pipefd[0]);
+		tracer_free(t);
 		return pare_error_set(err, 0, "the traced child did not start");
 	}
-	struct tracer_options o = *opts;
-	o.own_signals = true;
-	struct tracer *t = tracer_new(&o);
 	if (tracer_seize(t, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

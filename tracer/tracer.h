@@ -2,7 +2,7 @@
  * recording every path it uses into a profile (tracer/profile.h).
  *
  * Use with the runtime (runtime/runtime.h hooks):
- *   child_before_exec: tracer_child_setup()       (in the container's PID 1, before exec)
+ *   child_before_exec: tracer_child_setup(t)      (in the container's PID 1, before exec)
  *   parent_ready or parent_started: tracer_seize(t, pid)
  *   parent_wait:       tracer_run(t, &status)     (replaces waitpid: runs until every tracee is gone)
  * or on the host: tracer_trace_command(). */
@@ -24,8 +24,8 @@ struct tracer_options {
 	/* tracer_run handles SIGINT/SIGTERM/SIGHUP (forwarded) and SIGALRM (timeout) itself; leave it false
 	 * when the runtime does both (its handlers use SA_RESTART, so the loop keeps waiting). */
 	bool own_signals;
-	/* Take the syscall census (profile.census): the child must be set up with
-	 * tracer_child_setup_census(true). Costs a stop per syscall (doc/TRACER.md). */
+	/* Take the syscall census (profile.census): the child's filter stops on every syscall. Costs a stop
+	 * per syscall (doc/TRACER.md). */
 	bool census;
 };
 
@@ -33,10 +33,9 @@ struct tracer;
 
 struct tracer *tracer_new(const struct tracer_options *opts);
 void tracer_free(struct tracer *t);
-/* In the traced process, before exec: install the seccomp filter. */
-int tracer_child_setup(struct pare_error *err);
-/* The same, stopping on every syscall when census (for a tracer with tracer_options.census). */
-int tracer_child_setup_census(bool census, struct pare_error *err);
+/* In the traced process, before exec: install t's seccomp filter (built by tracer_new, so create the
+ * tracer before the fork). Allocates nothing: safe in a child of a multi-threaded process. */
+int tracer_child_setup(const struct tracer *t, struct pare_error *err);
 /* Attach to pid (the process that will call tracer_child_setup and exec): PTRACE_SEIZE with every
  * option the tracer needs. The container's root (/proc/PID/root, where fanotify marks its filesystem)
  * is taken at the first stop of the filter, i.e. the application's execve: it may still be outside

@@ -52,6 +52,8 @@ struct jail {
 struct tracer {
 	struct tracer_options opts;
 	struct profile *profile;
+	struct tracer_filter *filter; /* built by tracer_new, loaded by the child (tracer_child_setup) */
+	struct pare_error filter_err; /* why filter is NULL */
 	struct resolver res;
 	bool res_ready;
 	struct jail **jails;
