@@ -104,7 +104,7 @@ static int get_manifest(struct reg_session *s, const char *what, const char *ref
 		reg_status_message(c, m, sizeof(m));
 		return pare_error_set(err, 0, "%s: reading the manifest: %s", what, m);
 	}
-	sha256_buffer(c->mem ? c->mem : "", c->mem_len, digest);
+	sha256_buffer(c->mem.s ? c->mem.s : "", c->mem.len, digest);
 	const char *expect = want ? want : c->content_digest;
 	if (expect && strcmp(expect, digest) != 0)
 		return pare_error_set(err, 0, "%s: manifest '%s' does not match its digest (its bytes hash to '%s')", what,
@@ -153,13 +153,13 @@ static int64_t desc_size(json_t *d)
 }
 
 /* The manifest named by `ref` (a tag or digest), parsed; an index leads to our platform's manifest.
- * *c keeps the manifest's bytes (c->mem) and digest[] their sha256. */
+ * *c keeps the manifest's bytes (c->mem.s) and digest[] their sha256. */
 static int fetch_image_manifest(struct reg_session *s, const char *what, struct reg_call *c,
 				char digest[SHA256_DIGEST_STR], json_t **out, struct pare_error *err)
 {
 	if (get_manifest(s, what, s->ref.digest ? s->ref.digest : s->ref.tag, s->ref.digest, c, digest, err) < 0)
 		return -1;
-	json_auto_t *j = json_loadb(c->mem ? c->mem : "", c->mem_len, 0, NULL);
+	json_auto_t *j = json_loadb(c->mem.s ? c->mem.s : "", c->mem.len, 0, NULL);
 	if (!json_is_object(j))
 		return pare_error_set(err, 0, "%s: the manifest is not a JSON object", what);
 	if (json_is_array(json_object_get(j, "manifests"))) {
@@ -175,7 +175,7 @@ static int fetch_image_manifest(struct reg_session *s, const char *what, struct 
 		j = NULL;
 		if (get_manifest(s, what, mdc, mdc, c, digest, err) < 0)
 			return -1;
-		j = json_loadb(c->mem ? c->mem : "", c->mem_len, 0, NULL);
+		j = json_loadb(c->mem.s ? c->mem.s : "", c->mem.len, 0, NULL);
 		if (!json_is_object(j) || json_is_array(json_object_get(j, "manifests")))
 			return pare_error_set(err, 0, "%s: manifest '%s' is not an image manifest", what, mdc);
 	}
@@ -213,7 +213,7 @@ static int pull_into(struct reg_session *s, const char *what, const char *dir, s
 	if (fetch_image_manifest(s, what, c, digest, &j, err) < 0)
 		return -1;
 	cleanup_free char *mname = xasprintf("blobs/sha256/%s", digest + 7);
-	if (write_file(dir, mname, c->mem, c->mem_len, err) < 0)
+	if (write_file(dir, mname, c->mem.s, c->mem.len, err) < 0)
 		return -1;
 	json_t *cfg = json_object_get(j, "config"), *l;
 	const char *cd = json_string_value(json_object_get(cfg, "digest"));
@@ -234,7 +234,7 @@ static int pull_into(struct reg_session *s, const char *what, const char *dir, s
 		mt = c->resp_type;
 	json_auto_t *idx = json_pack("{s:i, s:[{s:s, s:s, s:I, s:{s:s}}]}", "schemaVersion", 2, "manifests",
 					     "mediaType", mt ? mt : MT_OCI_MANIFEST, "digest", digest, "size",
-					     (json_int_t)c->mem_len, "annotations", "org.opencontainers.image.ref.name",
+					     (json_int_t)c->mem.len, "annotations", "org.opencontainers.image.ref.name",
 					     s->ref.tag ? s->ref.tag : "latest");
 	cleanup_free char *txt = json_dumps(idx, JSON_COMPACT);
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";

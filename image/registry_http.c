@@ -168,10 +168,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		}
 		return len;
 	}
-	c->mem = xrealloc(c->mem, c->mem_len + len + 1);
-	memcpy(c->mem + c->mem_len, p, len);
-	c->mem_len += len;
-	c->mem[c->mem_len] = '\0';
+	strbuf_add(&c->mem, p, len);
 	return len;
 }
 
@@ -202,9 +199,8 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_
 
 static void call_reset_answer(struct reg_call *c)
 {
-	free(c->mem), free(c->location), free(c->content_digest), free(c->resp_type), free(c->challenge);
-	c->mem = c->location = c->content_digest = c->resp_type = c->challenge = NULL;
-	c->mem_len = 0;
+	strbuf_release(&c->mem), free(c->location), free(c->content_digest), free(c->resp_type), free(c->challenge);
+	c->location = c->content_digest = c->resp_type = c->challenge = NULL;
 	c->got = 0;
 	c->upload_off = 0;
 	c->status = 0;
@@ -392,7 +388,7 @@ static int bearer_token(struct reg_session *s, const char *ch, struct pare_error
 	} else if (t.status != 200) {
 		pare_error_set(err, 0, "getting a token for '%s': HTTP status %ld", s->ref.host, t.status);
 	} else {
-		json_t *j = json_loads(t.mem ? t.mem : "", 0, NULL);
+		json_t *j = json_loads(t.mem.s ? t.mem.s : "", 0, NULL);
 		const char *tok = json_string_value(json_object_get(j, "token"));
 		if (!tok)
 			tok = json_string_value(json_object_get(j, "access_token"));
@@ -404,8 +400,8 @@ static int bearer_token(struct reg_session *s, const char *ch, struct pare_error
 		}
 		json_decref(j);
 	}
-	if (t.mem)
-		OPENSSL_cleanse(t.mem, t.mem_len);
+	if (t.mem.s)
+		OPENSSL_cleanse(t.mem.s, t.mem.len);
 	reg_call_release(&t);
 	return ret;
 }
@@ -458,7 +454,7 @@ int reg_do(struct reg_session *s, struct reg_call *c, struct pare_error *err)
 
 void reg_status_message(const struct reg_call *c, char *buf, size_t n)
 {
-	json_t *j = c->mem ? json_loads(c->mem, 0, NULL) : NULL;
+	json_t *j = c->mem.s ? json_loads(c->mem.s, 0, NULL) : NULL;
 	json_t *e = json_array_get(json_object_get(j, "errors"), 0);
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *m = json_string_value(json_object_get(e, "message"));

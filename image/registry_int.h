@@ -7,6 +7,7 @@
 
 #include "lib/error.h"
 #include "lib/hash.h"
+#include "lib/strbuf.h"
 
 struct reg_ref {
 	char *host;   /* "127.0.0.1:5000", "registry-1.docker.io" */
@@ -46,7 +47,7 @@ struct reg_call {
 	int body_fd; int64_t body_fd_len; /* from a file (body_fd >= 0) */
 	/* the answer: into `out` (a file, hashed, at most max_out bytes) or into mem (max_out cap) */
 	FILE *out;
-	char *mem; size_t mem_len;
+	struct strbuf mem;
 	int64_t max_out;
 	struct sha256 hash; int hashing;
 	int64_t got;

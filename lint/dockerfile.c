@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/error.h"
+#include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
 static const char *const known_cmds[] = {
@@ -24,19 +25,6 @@ struct cursor {
 	size_t len, pos;
 	int line; /* of the next physical line */
 };
-
-struct strbuf {
-	char *s;
-	size_t n, cap;
-};
-
-static void sb_add(struct strbuf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->cap, b->n + n + 1, 1);
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = 0;
-}
 
 /* The next physical line (without \n and a trailing \r); false at the end. */
 static bool next_line(struct cursor *c, const char **s, size_t *n)
@@ -151,12 +139,12 @@ static int read_heredocs(struct cursor *c, struct df_instr *in, struct pare_erro
 				done = true;
 				break;
 			}
-			if (body.n + l > DF_MAX_FILE) {
+			if (body.len + l > DF_MAX_FILE) {
 				free(body.s);
 				return pare_error_set(err, 0, "line %d: heredoc too large", in->line);
 			}
-			sb_add(&body, s + i, l - i);
-			sb_add(&body, "\n", 1);
+			strbuf_add(&body, s + i, l - i);
+			strbuf_add(&body, "\n", 1);
 		}
 		if (!done) {
 			free(body.s);
@@ -229,10 +217,10 @@ char *df_instr_flag(const struct df_instr *in, const char *name)
 static char *expand_args(const struct dockerfile *df, const char *s)
 {
 	struct strbuf b = { 0 };
-	sb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	for (const char *p = s; *p;) {
 		if (*p != '$') {
-			sb_add(&b, p++, 1);
+			strbuf_add(&b, p++, 1);
 			continue;
 		}
 		const char *q = p + 1, *name, *def = NULL;
@@ -269,14 +257,14 @@ static char *expand_args(const struct dockerfile *df, const char *s)
 		if (val) {
 			size_t vl = strcspn(val, " \t");
 			if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0])
-				sb_add(&b, val + 1, vl - 2);
+				strbuf_add(&b, val + 1, vl - 2);
 			else
-				sb_add(&b, val, vl);
+				strbuf_add(&b, val, vl);
 		} else if (def) {
-			sb_add(&b, def, dl);
+			strbuf_add(&b, def, dl);
 		} else {
 			/* No value before the build: --build-arg supplies it, so it stays "$NAME" (unresolved). */
-			sb_add(&b, p, (size_t)(q - p));
+			strbuf_add(&b, p, (size_t)(q - p));
 		}
 		p = q;
 	}
@@ -397,32 +385,32 @@ int dockerfile_parse(const char *buf, size_t len, struct dockerfile *df, struct 
 		if (cont)
 			while (--e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
 				;
-		if (logical.n + e + 1 > DF_MAX_LINE) {
+		if (logical.len + e + 1 > DF_MAX_LINE) {
 			free(logical.s);
 			return pare_error_set(err, 0, "line %d: instruction longer than %u MiB", open ? start : c.line,
 					      DF_MAX_LINE >> 20);
 		}
 		size_t b = 0;
 		if (open) {
-			sb_add(&logical, " ", 1);
+			strbuf_add(&logical, " ", 1);
 			b = skip_ws(s, e, 0);
 		} else {
 			start = c.line;
-			logical.n = 0;
+			logical.len = 0;
 		}
-		sb_add(&logical, s + b, e > b ? e - b : 0);
+		strbuf_add(&logical, s + b, e > b ? e - b : 0);
 		open = cont;
 		if (cont)
 			continue;
-		int r = add_instr(df, &c, start, logical.s, logical.n, err);
-		logical.n = 0;
+		int r = add_instr(df, &c, start, logical.s, logical.len, err);
+		logical.len = 0;
 		if (r < 0) {
 			free(logical.s);
 			return -1;
 		}
 	}
 	/* a continuation at the end of the file ends the instruction, as in BuildKit */
-	int r = open ? add_instr(df, &c, start, logical.s, logical.n, err) : 0;
+	int r = open ? add_instr(df, &c, start, logical.s, logical.len, err) : 0;
 	free(logical.s);
 	if (r < 0)
 		return -1;

@@ -167,12 +167,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	r->bytes += n;
 	sha256_update(&r->hash, data, n);
 	r->last_data_ms = probe_now_ms();
-	if (r->body_len + n <= PROBE_HTTP_MAX_BODY) {
-		r->body = xrealloc(r->body, r->body_len + n + 1);
-		memcpy(r->body + r->body_len, data, n);
-		r->body_len += n;
-		r->body[r->body_len] = '\0';
-	}
+	if (r->body.len + n <= PROBE_HTTP_MAX_BODY)
+		strbuf_add(&r->body, data, n);
 	return n;
 }
 
@@ -320,7 +316,7 @@ bool probe_response_maybe_tls(const struct probe_response *r)
 
 void probe_response_release(struct probe_response *r)
 {
-	free(r->body);
+	strbuf_release(&r->body);
 	free(r->content_type);
 	free(r->effective_url);
 	free(r->redirect_url);
@@ -331,9 +327,9 @@ static bool looks_like_html(const struct probe_response *r)
 {
 	if (r->content_type)
 		return strcasestr(r->content_type, "html") != NULL;
-	if (!r->body)
+	if (!r->body.s)
 		return false;
-	const char *b = r->body;
+	const char *b = r->body.s;
 	while (isspace((unsigned char)*b))
 		b++;
 	return !strncasecmp(b, "<!doctype html", 14) || !strncasecmp(b, "<html", 5);
@@ -384,11 +380,11 @@ static char *url_string(CURLU *u)
 
 char *probe_response_links(const struct probe_response *r, struct strvec *links)
 {
-	if (!r->body || !r->body_len)
+	if (!r->body.s || !r->body.len)
 		return NULL;
 	if (looks_like_html(r)) {
 		cleanup_free char *base = NULL;
-		links_extract_html(r->body, r->body_len, links, &base);
+		links_extract_html(r->body.s, r->body.len, links, &base);
 		if (!base)
 			return NULL;
 		CURLU *u = resolve(r->effective_url, base);
@@ -397,7 +393,7 @@ char *probe_response_links(const struct probe_response *r, struct strvec *links)
 		return abs;
 	}
 	if (r->content_type && strcasestr(r->content_type, "css"))
-		links_extract_css(r->body, r->body_len, links);
+		links_extract_css(r->body.s, r->body.len, links);
 	return NULL;
 }
 

@@ -10,6 +10,7 @@
 
 #include "lib/error.h"
 #include "lib/hash.h"
+#include "lib/strbuf.h"
 #include "lib/strvec.h"
 #include "probe/probe_http.h"
 
@@ -48,10 +49,9 @@ struct probe_response {
 	long status;
 	uint64_t bytes;
 	double seconds;
-	char *body; /* the first PROBE_HTTP_MAX_BODY bytes */
+	struct strbuf body; /* the first PROBE_HTTP_MAX_BODY bytes */
 	struct sha256 hash; /* of the whole body, as it came */
 	char digest[SHA256_DIGEST_STR]; /* "sha256:..." once the request ended */
-	size_t body_len;
 	char *content_type, *effective_url, *redirect_url; /* owned copies or NULL */
 	bool stream; /* cut: the answer began, then stayed idle (or went on) past the stream bound */
 	/* private to probe_conn_request */
