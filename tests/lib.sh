@@ -42,6 +42,18 @@ assert_eq() { # DESC GOT WANT
 assert_file_eq() { # DESC GOT_FILE WANT_FILE
 	if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1" "$(diff -u "$3" "$2" | head -40)"; fi
 }
+# The sample NAME's image (samples/build.sh, cached) into $fat; a failed build is reported (and false).
+sample_fat() {
+	fat=$("$ROOT/samples/build.sh" "$1" 2>"$T/$1.build.log") && return 0
+	not_ok "$1: sample image builds" "$(tail -5 "$T/$1.build.log")"
+	return 1
+}
+# The first layer of a docker-archive (a slim image has one) unpacked into DIR.
+unpack_layer0() { # ARCHIVE DIR
+	mkdir -p "$2.x" "$2" && tar -xf "$1" -C "$2.x" &&
+		tar -xf "$2.x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$2.x/manifest.json")" -C "$2" &&
+		rm -rf "$2.x"
+}
 t_done() { [ "$_failed" = 0 ]; exit $?; }
 
 # Start a dockerd for this test unless one answers already; stopped when the test exits.
@@ -94,3 +106,33 @@ need_npm_tool() {
 	fi
 	echo "$dir/node_modules/.bin"
 }
+
+# need_sbom_validators: ajv-cli with the CycloneDX 1.5 and SPDX 2.3 schemas (npm, cached once; reported
+# as a test), then validate spdx|cdx FILE and invalid spdx|cdx FILE. False when they cannot be had.
+need_sbom_validators() {
+	# One prefix for the validator, its formats plugin (required from ajv-cli's own node_modules) and the schemas.
+	SBOM_V="$CACHE/npm/sbom-validators-1"
+	if [ ! -x "$SBOM_V/node_modules/.bin/ajv" ]; then
+		command -v npm >/dev/null || { not_ok "npm is installed (make deps)"; return 1; }
+		rm -rf "$SBOM_V.tmp.$$" && mkdir -p "$SBOM_V.tmp.$$" &&
+			npm install --prefix "$SBOM_V.tmp.$$" --no-audit --no-fund --loglevel=error ajv-cli@5.0.0 ajv-formats@3.0.1 \
+				@cyclonedx/cyclonedx-library@10.3.0 >&2 &&
+			{ mv -T "$SBOM_V.tmp.$$" "$SBOM_V" 2>/dev/null || rm -rf "$SBOM_V.tmp.$$"; } ||
+			{ rm -rf "$SBOM_V.tmp.$$"; not_ok "installing ajv-cli, ajv-formats, @cyclonedx/cyclonedx-library from npm"; return 1; }
+	fi
+	ok "ajv-cli 5.0.0, ajv-formats 3.0.1, @cyclonedx/cyclonedx-library 10.3.0 installed from the npm registry"
+	SBOM_S="$SBOM_V/node_modules/@cyclonedx/cyclonedx-library/res/schema"
+	# The package's bom schema names its neighbours by their file names; ajv resolves them by $id.
+	sed 's/spdx\.SNAPSHOT\.schema\.json/spdx.schema.json/g; s/jsf-0\.82\.SNAPSHOT\.schema\.json/jsf-0.82.schema.json/g' \
+		"$SBOM_S/bom-1.5.SNAPSHOT.schema.json" >"$T/bom-1.5.schema.json"
+}
+validate() { # validate spdx|cdx FILE
+	local ajv="$SBOM_V/node_modules/.bin/ajv"
+	if [ "$1" = spdx ]; then
+		"$ajv" validate --spec=draft7 --strict=false -c ajv-formats -s "$ROOT/tests/schemas/spdx-2.3.schema.json" -d "$2"
+	else
+		"$ajv" validate --spec=draft7 --strict=false -c ajv-formats -s "$T/bom-1.5.schema.json" \
+			-r "$SBOM_S/spdx.SNAPSHOT.schema.json" -r "$SBOM_S/jsf-0.82.SNAPSHOT.schema.json" -d "$2"
+	fi
+}
+invalid() { ! validate "$@" >/dev/null 2>&1; }

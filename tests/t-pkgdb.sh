@@ -15,19 +15,10 @@ else
 	samples=(flask nginx node python-http fat-dev)
 fi
 
-# unpack ARCHIVE DIR: the one layer of a slim archive, extracted.
-unpack() {
-	mkdir -p "$2.x" "$2" && tar -xf "$1" -C "$2.x" &&
-		tar -xf "$2.x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$2.x/manifest.json")" -C "$2" &&
-		rm -rf "$2.x"
-}
 layer_bytes() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sizes"]["layer_bytes"])' "$1"; }
 
 for name in "${samples[@]}"; do
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || {
-		not_ok "$name: sample image builds" "$(tail -5 "$T/$name.build.log")"
-		continue
-	}
+	sample_fat "$name" || continue
 	sample_options "$name"
 	s="$T/$name.slim.tar" r="$T/$name.root"
 	if ! "$PARE" build "$fat" -o "$s" --report "$T/$name.json" "${SAMPLE_OPTIONS[@]}" >"$T/$name.log" 2>&1; then
@@ -36,7 +27,7 @@ for name in "${samples[@]}"; do
 	fi
 	ok "$name: pare build"
 	check "$name: the summary line counts the packages" grep -q '^pare: packages (dpkg): [0-9]* kept whole, [0-9]* in part, [0-9]* removed' "$T/$name.log"
-	unpack "$s" "$r" || { not_ok "$name: slim layer unpacks"; continue; }
+	unpack_layer0 "$s" "$r" || { not_ok "$name: slim layer unpacks"; continue; }
 	if python3 "$ROOT/tests/pkgdb-walk.py" "$r" "$fat" >"$T/$name.walk" 2>&1; then
 		ok "$name: slim rootfs matches its status file ($(tail -1 "$T/$name.walk"))"
 	else

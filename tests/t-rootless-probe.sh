@@ -17,10 +17,7 @@ chmod 755 "$T"
 asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env -u PARE_CACHE_DIR HOME="$NB/home" TMPDIR="$NB/tmp" XDG_CACHE_HOME= "$PARE" "$@"; }
 
 for name in ${PARE_TEST_SAMPLES-static-go-like python-http}; do
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || {
-		not_ok "$name: sample image builds" "$(tail -5 "$T/$name.build.log")"
-		continue
-	}
+	sample_fat "$name" || continue
 	cp "$fat" "$NB/$name.tar" && chmod 644 "$NB/$name.tar"
 	sample_options "$name"
 	out="$NB/$name.slim.tar"

@@ -75,10 +75,7 @@ slim_checks() {
 
 for name in "${samples[@]}"; do
 	tag="pare-test-$$-$name"
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || {
-		not_ok "$name: sample image builds" "$(tail -5 "$T/$name.build.log")"
-		continue
-	}
+	sample_fat "$name" || continue
 	versions=$(sample_versions "$name" "$fat")
 	ok "$name: sample image builds ($(basename "$fat"): $versions)"
 

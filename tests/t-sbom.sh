@@ -7,40 +7,11 @@
 # the SBOM and the kept metadata add are printed.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/samples/lib.sh"
-# One prefix for the validator, its formats plugin (required from ajv-cli's own node_modules) and the schemas.
-V="$CACHE/npm/sbom-validators-1"
-if [ ! -x "$V/node_modules/.bin/ajv" ]; then
-	command -v npm >/dev/null || { not_ok "npm is installed (make deps)"; t_done; }
-	rm -rf "$V.tmp.$$" && mkdir -p "$V.tmp.$$" &&
-		npm install --prefix "$V.tmp.$$" --no-audit --no-fund --loglevel=error ajv-cli@5.0.0 ajv-formats@3.0.1 \
-			@cyclonedx/cyclonedx-library@10.3.0 >&2 &&
-		{ mv -T "$V.tmp.$$" "$V" 2>/dev/null || rm -rf "$V.tmp.$$"; } ||
-		{ rm -rf "$V.tmp.$$"; not_ok "installing ajv-cli, ajv-formats, @cyclonedx/cyclonedx-library from npm"; t_done; }
-fi
-ok "ajv-cli 5.0.0, ajv-formats 3.0.1, @cyclonedx/cyclonedx-library 10.3.0 installed from the npm registry"
-bin="$V/node_modules/.bin"
-S="$V/node_modules/@cyclonedx/cyclonedx-library/res/schema"
-# The package's bom schema names its neighbours by their file names; ajv resolves them by $id.
-sed 's/spdx\.SNAPSHOT\.schema\.json/spdx.schema.json/g; s/jsf-0\.82\.SNAPSHOT\.schema\.json/jsf-0.82.schema.json/g' \
-	"$S/bom-1.5.SNAPSHOT.schema.json" >"$T/bom-1.5.schema.json"
-validate() { # validate spdx|cdx FILE
-	if [ "$1" = spdx ]; then
-		"$bin/ajv" validate --spec=draft7 --strict=false -c ajv-formats -s "$ROOT/tests/schemas/spdx-2.3.schema.json" -d "$2"
-	else
-		"$bin/ajv" validate --spec=draft7 --strict=false -c ajv-formats -s "$T/bom-1.5.schema.json" \
-			-r "$S/spdx.SNAPSHOT.schema.json" -r "$S/jsf-0.82.SNAPSHOT.schema.json" -d "$2"
-	fi
-}
-invalid() { ! validate "$@" >/dev/null 2>&1; }
-unpack() {
-	mkdir -p "$2.x" "$2" && tar -xf "$1" -C "$2.x" &&
-		tar -xf "$2.x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$2.x/manifest.json")" -C "$2" &&
-		rm -rf "$2.x"
-}
+need_sbom_validators || t_done
 
 if [ -n "${PARE_TEST_SAMPLES:-}" ]; then read -ra samples <<<"$PARE_TEST_SAMPLES"; else samples=(nginx flask fat-dev); fi
 for name in "${samples[@]}"; do
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || { not_ok "$name: sample image builds"; continue; }
+	sample_fat "$name" || continue
 	sample_options "$name"
 	s="$T/$name.slim.tar" r="$T/$name.root"
 	start=$(date +%s.%N)
@@ -61,7 +32,7 @@ for name in "${samples[@]}"; do
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["components"][0]["type"]="gadget"; json.dump(d, open(sys.argv[2],"w"))' "$T/$name.cdx.json" "$T/bad.cdx.json"
 	check "$name: a corrupted SPDX copy fails validation" invalid spdx "$T/bad.spdx.json"
 	check "$name: a corrupted CycloneDX copy fails validation" invalid cdx "$T/bad.cdx.json"
-	unpack "$s" "$r" || { not_ok "$name: slim layer unpacks"; continue; }
+	unpack_layer0 "$s" "$r" || { not_ok "$name: slim layer unpacks"; continue; }
 	check "$name: the SBOM's deb packages are the slim status file's, and its digests the image's" python3 - "$T/$name.spdx.json" "$T/$name.cdx.json" "$r" "$T/$name.json" <<'PY'
 import json, sys, re
 spdx, cdx, root, rep = (json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], json.load(open(sys.argv[4])))

@@ -46,10 +46,7 @@ else
 	samples=(static-go-like python-http nginx)
 fi
 for name in "${samples[@]}"; do
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || {
-		not_ok "$name: sample image builds" "$(tail -5 "$T/$name.build.log")"
-		continue
-	}
+	sample_fat "$name" || continue
 	sample_options "$name"
 	prof="$T/$name.seccomp.json"
 	t_cleanup_add "docker rmi -f '$tag/$name:slim' >/dev/null 2>&1"

@@ -15,10 +15,7 @@ else
 	mapfile -t samples < <("$ROOT/samples/build.sh" --list)
 fi
 for name in "${samples[@]}"; do
-	fat=$("$ROOT/samples/build.sh" "$name" 2>"$T/$name.build.log") || {
-		not_ok "$name: sample image builds" "$(tail -5 "$T/$name.build.log")"
-		continue
-	}
+	sample_fat "$name" || continue
 	sample_options "$name"
 	rep="$T/$name.json"
 	"$PARE" build "$fat" -o "$T/$name.slim.tar" --quiet --verify --report "$rep" "${SAMPLE_OPTIONS[@]}" >"$T/$name.log" 2>&1
