@@ -287,11 +287,12 @@ int cmd_build(int argc, char **argv)
 		  "image %s, id %.19s\n",
 		  tm.index, tm.unpack, tm.run, tm.probes, tm.minify, tm.write,
 		  vtime, res.tag ? res.tag : "", res.image_id ? res.image_id : "");
-	if (db && db->manager == PKGDB_DPKG) {
+	if (db && (db->manager == PKGDB_DPKG || db->manager == PKGDB_APK)) {
 		size_t c[3];
 		pkgdb_counts(db, c);
-		pare_info("pare: packages (dpkg): %zu kept whole, %zu in part, %zu removed; %s rewritten (%s)\n", c[0], c[1],
-			  c[2], db->db_path, cli_human_size(db->db_bytes_after, b1));
+		pare_info("pare: packages (%s): %zu kept whole, %zu in part, %zu removed; %s rewritten (%s)\n",
+			  pkgdb_manager_name(db->manager), c[0], c[1], c[2], db->db_path,
+			  cli_human_size(db->db_bytes_after, b1));
 	} else if (db && db->manager != PKGDB_NONE) {
 		pare_info("pare: packages (%s): %s left as the minifier decided (not rewritten for %s)\n",
 			  pkgdb_manager_name(db->manager), db->db_path, pkgdb_manager_name(db->manager));

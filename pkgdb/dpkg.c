@@ -29,28 +29,6 @@ char *dpkg_field(const char *stanza, const char *name)
 	return NULL;
 }
 
-struct fs_entry *dpkg_lookup(struct layer_index *idx, const char *listed)
-{
-	cleanup_free char *norm = path_normalize(listed);
-	cleanup_free char *res = NULL;
-	if (layer_index_resolve(idx, norm, true, &res, NULL, NULL, NULL) != 1)
-		return NULL;
-	return layer_index_lookup(idx, res);
-}
-
-/* Calls fn for each line of a mapped file (without its newline, NUL-terminated copy). */
-void dpkg_each_line(const struct content_map *m, void (*fn)(void *ctx, char *line), void *ctx)
-{
-	const char *p = m->data, *end = p ? p + m->len : NULL;
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		cleanup_free char *line = xstrndup(p, len);
-		fn(ctx, line);
-		p += len + 1;
-	}
-}
-
 struct list_ctx {
 	struct pkgdb *db;
 	struct pkgdb_pkg *pkg;
@@ -63,7 +41,7 @@ static void list_line(void *data, char *line)
 	struct pkgdb_pkg *pkg = c->pkg;
 	if (line[0] != '/')
 		return;
-	struct fs_entry *fe = dpkg_lookup(c->db->idx, line);
+	struct fs_entry *fe = pkgdb_lookup(c->db->idx, line);
 	if (fe && S_ISDIR(fe->mode)) {
 		pkg->dirs = xgrow(pkg->dirs, &c->cap_dirs, pkg->n_dirs + 1, sizeof(*pkg->dirs));
 		pkg->dirs[pkg->n_dirs++] = xstrdup(line);
@@ -142,7 +120,7 @@ static int read_pkg_files(struct pkgdb *db, struct content_root *cr, struct pkgd
 	if (content_map(cr, list, &m, err) < 0)
 		return pare_error_prefix(err, "reading '%s'", list);
 	struct list_ctx c = { db, pkg, 0, 0 };
-	dpkg_each_line(&m, list_line, &c);
+	pkgdb_each_line(&m, list_line, &c);
 	content_unmap(&m);
 	symlinked_dirs(pkg);
 	qsort(pkg->files, pkg->n_files, sizeof(*pkg->files), file_cmp);
@@ -152,7 +130,7 @@ static int read_pkg_files(struct pkgdb *db, struct content_root *cr, struct pkgd
 		return 0;
 	if (content_map(cr, sums, &m, err) < 0)
 		return pare_error_prefix(err, "reading '%s'", sums);
-	dpkg_each_line(&m, md5_line, pkg);
+	pkgdb_each_line(&m, md5_line, pkg);
 	content_unmap(&m);
 	return 0;
 }

@@ -8,7 +8,7 @@
  *                                            database files of the kept packages, drops the others'
  *   pkgdb_overrides(db, &n);                 the rewritten files, for image_write_opts.overrides
  *   pkgdb_report_json(db);                   the report's "packages" part
- * dpkg only; apk and rpm databases are detected and left as the minifier decided (reported). */
+ * dpkg and apk; rpm databases are detected and left as the minifier decided (reported). */
 #ifndef PARE_PKGDB_H
 #define PARE_PKGDB_H
 #include <jansson.h>
@@ -33,8 +33,10 @@ struct pkgdb_file {
 };
 
 struct pkgdb_pkg {
-	char *name, *version, *arch, *source;
-	char *stanza;      /* the status stanza as read, without its blank line */
+	char *name, *version, *arch, *source; /* apk: source is the origin (o:) */
+	char *license;     /* apk: L: as the package says it; dpkg: NULL (the copyright file has it) */
+	char *id;          /* apk: the package's checksum (C:), the key of the triggers file */
+	char *stanza;      /* the status (apk: installed) stanza as read, without its blank line */
 	char *info_name;   /* "name" or "name:arch" (Multi-Arch: same): info/<info_name>.list */
 	struct pkgdb_file *files; /* regular files, symlinks... (not directories) */
 	size_t n_files;

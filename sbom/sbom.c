@@ -142,18 +142,20 @@ static void add_file(struct ctx *c, struct sbom_pkg *p, size_t *cap, const struc
 	strvec_push(&c->paths, fe->path);
 }
 
-static void add_dpkg(struct ctx *c)
+/* The OS packages (dpkg or apk) with a kept file. */
+static void add_os_packages(struct ctx *c)
 {
 	const struct pkgdb *db = c->in->db;
-	if (!db || db->manager != PKGDB_DPKG)
+	if (!db || (db->manager != PKGDB_DPKG && db->manager != PKGDB_APK))
 		return;
-	const char *distro = c->distro_id ? c->distro_id : "debian";
+	bool apk = db->manager == PKGDB_APK;
+	const char *distro = c->distro_id ? c->distro_id : apk ? "alpine" : "debian";
 	for (size_t i = 0; i < db->n_pkgs; i++) {
 		const struct pkgdb_pkg *dp = &db->pkgs[i];
 		if (dp->state == PKGDB_GONE)
 			continue;
 		struct sbom_pkg *p = add_pkg(c);
-		p->type = "deb";
+		p->type = apk ? "apk" : "deb";
 		p->name = xstrdup(dp->name);
 		p->version = xstrdup(dp->version ? dp->version : "");
 		p->arch = dp->arch ? xstrdup(dp->arch) : NULL;
@@ -163,13 +165,17 @@ static void add_dpkg(struct ctx *c)
 			q = xasprintf("arch=%s&distro=%s-%s", dp->arch, distro, c->distro_version);
 		else if (dp->arch)
 			q = xasprintf("arch=%s", dp->arch);
-		p->purl = sbom_purl("deb", distro, dp->name, p->version, q);
-		cleanup_free char *copyright = xasprintf("/usr/share/doc/%s/copyright", dp->name);
-		struct content_map m = { 0 };
-		if (map_original(c, copyright, &m) == 0) {
-			if (m.len)
-				p->license_text = sbom_license_dep5(m.data, m.len);
-			content_unmap(&m);
+		p->purl = sbom_purl(p->type, distro, dp->name, p->version, q);
+		if (apk) {
+			p->license_text = dp->license ? xstrdup(dp->license) : NULL; /* apk's L: */
+		} else {
+			cleanup_free char *copyright = xasprintf("/usr/share/doc/%s/copyright", dp->name);
+			struct content_map m = { 0 };
+			if (map_original(c, copyright, &m) == 0) {
+				if (m.len)
+					p->license_text = sbom_license_dep5(m.data, m.len);
+				content_unmap(&m);
+			}
 		}
 		p->license = p->license_text ? sbom_license_spdx(p->license_text) : NULL;
 		size_t cap = 0;
@@ -397,7 +403,7 @@ int sbom_write(const struct sbom_input *in, enum sbom_format fmt, const char *fi
 		goto out;
 	read_os_release(&c);
 	image_fields(&c);
-	add_dpkg(&c);
+	add_os_packages(&c);
 	if (add_language(&c, err) < 0 || build_files(&c, &st, err) < 0)
 		goto out;
 	json_t *doc = fmt == SBOM_SPDX_JSON ? sbom_spdx_json(&s) : sbom_cyclonedx_json(&s);

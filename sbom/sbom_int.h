@@ -11,7 +11,7 @@ struct sbom_file {
 };
 
 struct sbom_pkg {
-	const char *type;       /* purl type: "deb", "pypi", "npm" */
+	const char *type;       /* purl type: "deb", "apk", "pypi", "npm" */
 	char *name, *version, *arch; /* arch NULL for language packages */
 	char *purl;
 	char *license;          /* an SPDX licence expression, or NULL */
