@@ -54,6 +54,26 @@ unpack_layer0() { # ARCHIVE DIR
 		tar -xf "$2.x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$2.x/manifest.json")" -C "$2" &&
 		rm -rf "$2.x"
 }
+# check_dpkg_truth NAME SLIM_ROOT FAT_ARCHIVE: the slim rootfs against its status file
+# (tests/pkgdb-walk.py), dpkg -l listing exactly the status file's packages without a warning, and
+# dpkg --verify reporting nothing (the host's dpkg with --root: the slim image rarely keeps dpkg).
+check_dpkg_truth() {
+	local name=$1 r=$2 fat=$3 n_status n_l
+	if python3 "$ROOT/tests/pkgdb-walk.py" "$r" "$fat" >"$T/$name.walk" 2>&1; then
+		ok "$name: slim rootfs matches its status file ($(tail -1 "$T/$name.walk"))"
+	else
+		not_ok "$name: slim rootfs matches its status file" "$(head -5 "$T/$name.walk")"
+	fi
+	n_status=$(grep -c '^Package:' "$r/var/lib/dpkg/status")
+	n_l=$(dpkg --root="$r" -l 2>"$T/$name.dpkg.err" | grep -c '^ii ')
+	assert_eq "$name: dpkg -l lists the status file's $n_status packages" "$n_l" "$n_status"
+	check "$name: dpkg -l prints no warning" test ! -s "$T/$name.dpkg.err"
+	dpkg --root="$r" --verify >"$T/$name.verify" 2>&1
+	check_status "$name: dpkg --verify succeeds" 0 test "$?" = 0
+	check "$name: dpkg --verify reports nothing" test ! -s "$T/$name.verify"
+	[ -s "$T/$name.verify" ] && sed 's/^/#   /' "$T/$name.verify" | head -5
+	return 0
+}
 t_done() { [ "$_failed" = 0 ]; exit $?; }
 
 # Start a dockerd for this test unless one answers already; stopped when the test exits.

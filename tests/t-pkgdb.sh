@@ -28,19 +28,7 @@ for name in "${samples[@]}"; do
 	ok "$name: pare build"
 	check "$name: the summary line counts the packages" grep -q '^pare: packages (dpkg): [0-9]* kept whole, [0-9]* in part, [0-9]* removed' "$T/$name.log"
 	unpack_layer0 "$s" "$r" || { not_ok "$name: slim layer unpacks"; continue; }
-	if python3 "$ROOT/tests/pkgdb-walk.py" "$r" "$fat" >"$T/$name.walk" 2>&1; then
-		ok "$name: slim rootfs matches its status file ($(tail -1 "$T/$name.walk"))"
-	else
-		not_ok "$name: slim rootfs matches its status file" "$(head -5 "$T/$name.walk")"
-	fi
-	n_status=$(grep -c '^Package:' "$r/var/lib/dpkg/status")
-	n_l=$(dpkg --root="$r" -l 2>"$T/$name.dpkg.err" | grep -c '^ii ')
-	assert_eq "$name: dpkg -l lists the status file's $n_status packages" "$n_l" "$n_status"
-	check "$name: dpkg -l prints no warning" test ! -s "$T/$name.dpkg.err"
-	dpkg --root="$r" --verify >"$T/$name.verify" 2>&1
-	check_status "$name: dpkg --verify succeeds" 0 test "$?" = 0
-	check "$name: dpkg --verify reports nothing" test ! -s "$T/$name.verify"
-	[ -s "$T/$name.verify" ] && sed 's/^/#   /' "$T/$name.verify" | head -5
+	check_dpkg_truth "$name" "$r" "$fat"
 	# The first kept regular file under /usr/bin or /usr/sbin that a package owns: dpkg -S finds it.
 	prog=$(cd "$r" && find usr/sbin usr/bin -type f 2>/dev/null | sort | while read -r f; do
 		dpkg --root="$r" -S "/$f" >/dev/null 2>&1 && { echo "/$f"; break; }; done)

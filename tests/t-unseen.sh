@@ -100,6 +100,7 @@ else
 	names=(redis pylazy php perl apache java postgres lighttpd ruby capweb express phpfpm gunicorn shenv supervisor rabbitmq django mosquitto mariadb sshd varnish haproxy)
 fi
 N=paretest-unseen-$$
+need_sbom_validators || SBOM_V=
 
 # wait_up CONTAINER IP PORT: waits up to 60 s for the port while the container runs (a connect to the
 # address of a container that exited takes seconds to fail).
@@ -118,7 +119,7 @@ wait_up() {
 run_check() {
 	local port c ip rc=0
 	port=$(sample_port "$1")
-	c=$(docker run -d --pull never "$2") || return 1
+	c=$(docker run -d --pull never ${RUN_SECCOMP:+--security-opt "seccomp=$RUN_SECCOMP"} "$2") || return 1
 	ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
 	if [ -z "$ip" ] || ! wait_up "$c" "$ip" "$port"; then
 		echo "port $port never opened" >"$3"
@@ -158,13 +159,20 @@ for name in "${names[@]}"; do
 	fi
 	sample_options "$name"
 	if ! "$PARE" build "$fat" -o "$T/$name.slim.tar" --tag "$N-$name:slim" --quiet "${SAMPLE_OPTIONS[@]}" \
-		>"$T/$name.pare.log" 2>&1; then
+		--sbom "$T/$name.spdx.json" --seccomp-profile "$T/$name.seccomp.json" >"$T/$name.pare.log" 2>&1; then
 		not_ok "$name: pare build" "$(tail -5 "$T/$name.pare.log")"
 		continue
 	fi
 	ok "$name: pare build"
 	docker load -i "$T/$name.slim.tar" >/dev/null
 	same_answers "$name" "$N-$name:slim" "docker run of the"
+	# The truthful package database, the SBOM and the seccomp profile (issue 14) on every unseen image.
+	unpack_layer0 "$T/$name.slim.tar" "$T/$name.root" && check_dpkg_truth "$name" "$T/$name.root" "$fat" ||
+		not_ok "$name: slim layer unpacks"
+	rm -rf "$T/$name.root"
+	[ -n "${SBOM_V:-}" ] && check "$name: the SPDX SBOM validates" validate spdx "$T/$name.spdx.json"
+	RUN_SECCOMP="$T/$name.seccomp.json" same_answers "$name" "$N-$name:slim" \
+		"docker run --security-opt seccomp=<pare's profile> of the"
 	fat_size=$(stat -c %s "$fat")
 	slim_size=$(stat -c %s "$T/$name.slim.tar")
 	# The JVM's lib/modules (129 MB) and Node's libnode + ICU data (76 MB) are used: less to remove.
