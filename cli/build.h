@@ -42,12 +42,8 @@ void build_args_init(struct build_args *a);
 int build_parse_args(int argc, char **argv, struct build_args *a);
 void build_args_release(struct build_args *a);
 
-/* --verify (cli/build_verify.c): reads the slim image back (a temporary copy when wo->output is "-",
- * docker-daemon: or docker://), unpacks it privately and runs pipeline_verify (v->analysis set by the
- * caller). */
+/* --verify's verdict: the slim image answered differently (cli/build_verify.c prints the table). */
 #define BUILD_EXIT_VERIFY_FAILED 3
-int build_verify(const struct image_write_opts *wo, struct image *img, struct layer_index *idx,
-		 const struct rt_rootfs *original, struct pipeline_verify *v, struct pare_error *err);
 /* The table on stderr: every row, or (--quiet) only the rows that differ. */
 void build_verify_print(const struct pipeline_verify *v);
 #endif

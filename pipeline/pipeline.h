@@ -1,6 +1,6 @@
 /* The build pipeline's library parts (pipeline/): the traced analysis run with its probes and stop
  * (analysis.c), the image's HEALTHCHECK (health.c), the output config (config.c), and the helpers
- * pare build's report is made from (report.c). cli/build.c parses, calls these, and prints. */
+ * pare build's report is made from (report.c); pipeline/build.h runs them in order. */
 #ifndef PARE_PIPELINE_H
 #define PARE_PIPELINE_H
 #include <jansson.h>
