@@ -111,6 +111,28 @@ static void include_gconv(struct keep_set *ks)
 	}
 }
 
+/* Merged /usr: the root's links to directories (/bin -> usr/bin, /sbin, /lib, /lib64...) cost a few
+ * bytes, and #!/bin/sh, `docker exec CONTAINER /bin/sh`, a script's /bin/PROG and every /bin path a
+ * package lists go through them, whether or not the analysis did: kept always (with the directory
+ * they name, not its contents). */
+static void keep_root_dir_links(struct keep_set *ks, struct pare_error *err)
+{
+	size_t first, n;
+	if (layer_index_children(ks->idx, "/", &first, &n) < 0)
+		return;
+	for (size_t i = first; i < first + n; i++) {
+		const struct fs_entry *c = layer_index_at(ks->idx, i);
+		if (!S_ISLNK(c->mode))
+			continue;
+		cleanup_free char *res = NULL;
+		const struct fs_entry *t = layer_index_resolve(ks->idx, c->path, false, &res, NULL, NULL, NULL) == 1
+						   ? layer_index_lookup(ks->idx, res)
+						   : NULL;
+		if (t && S_ISDIR(t->mode))
+			keep_path_ex(ks, c->path, 0, KEEP_ALWAYS, "merged-/usr link", NULL, err);
+	}
+}
+
 int keep_apply_rules(struct keep_set *ks, struct pare_error *err)
 {
 	const struct keep_opts *o = &ks->opts;
@@ -128,6 +150,7 @@ int keep_apply_rules(struct keep_set *ks, struct pare_error *err)
 	}
 	for (size_t i = 0; always_files[i]; i++)
 		keep_path_ex(ks, always_files[i], 0, KEEP_ALWAYS, NULL, NULL, err);
+	keep_root_dir_links(ks, err);
 	if (!o->no_certs)
 		for (size_t i = 0; ca_bundles[i]; i++)
 			keep_path_ex(ks, ca_bundles[i], 0, KEEP_ALWAYS, "ca-certificates", NULL, err);

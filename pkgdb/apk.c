@@ -105,11 +105,6 @@ int apk_read(struct pkgdb *db, struct pare_error *err)
 	return 0;
 }
 
-static bool kept(struct layer_index *idx, const char *path)
-{
-	const struct fs_entry *fe = pkgdb_lookup(idx, path);
-	return fe && fe->keep;
-}
 
 /* A partial package's stanza: f:f added (merged into its f: line), R lines (with their a: and Z:)
  * of removed files dropped, F blocks of directories the slim image lacks dropped. */
@@ -143,10 +138,10 @@ static void partial_stanza(struct layer_index *idx, const struct pkgdb_pkg *pkg,
 			dir = xasprintf("/%s", v);
 			drop_file = false;
 			/* The directory stays listed when the slim image has it (it holds kept files then). */
-			drop_dir = !(v[0] == '\0' || kept(idx, dir));
+			drop_dir = !(v[0] == '\0' || pkgdb_path_kept(idx, dir));
 		} else if (f == 'R' && dir) {
 			cleanup_free char *path = path_join(dir, v);
-			drop_file = !kept(idx, path);
+			drop_file = !pkgdb_path_kept(idx, path);
 		}
 		bool of_dir = f == 'F' || f == 'M' || f == 'R' || f == 'a' || f == 'Z';
 		bool of_file = f == 'R' || f == 'a' || f == 'Z';

@@ -11,13 +11,6 @@
 #include "lib/xalloc.h"
 #include "pkgdb/pkgdb_int.h"
 
-static bool listed_kept(struct layer_index *idx, const char *listed)
-{
-	if (!strcmp(listed, "/.") || !strcmp(listed, "/"))
-		return true;
-	const struct fs_entry *fe = pkgdb_lookup(idx, listed);
-	return fe && fe->keep;
-}
 
 /* A partial package's stanza: Conffiles lines of removed files dropped, the partial field added. */
 static void partial_stanza(struct layer_index *idx, const struct pkgdb_pkg *pkg, struct strbuf *out)
@@ -31,7 +24,7 @@ static void partial_stanza(struct layer_index *idx, const struct pkgdb_pkg *pkg,
 		p += len + (p[len] == '\n');
 		if (in_conffiles && (line[0] == ' ' || line[0] == '\t')) {
 			char path[LAYER_INDEX_MAX_PATH] = "";
-			if (sscanf(line, " %4095s", path) == 1 && listed_kept(idx, path)) {
+			if (sscanf(line, " %4095s", path) == 1 && pkgdb_path_kept(idx, path)) {
 				strbuf_adds(&conf, line);
 				strbuf_adds(&conf, "\n");
 			}
@@ -75,7 +68,7 @@ static void filter_line(void *data, const char *line, struct strbuf *out)
 			return;
 		path = abs = xasprintf("/%s", sp + 2);
 	}
-	if (listed_kept(c->idx, path))
+	if (pkgdb_path_kept(c->idx, path))
 		strbuf_addf(out, "%s\n", line);
 }
 

@@ -29,6 +29,25 @@ struct fs_entry *pkgdb_lookup(struct layer_index *idx, const char *listed)
 	return layer_index_lookup(idx, res);
 }
 
+static void note_link(const struct fs_entry *link, void *data)
+{
+	if (!link->keep)
+		*(bool *)data = false;
+}
+
+bool pkgdb_path_kept(struct layer_index *idx, const char *listed)
+{
+	if (!strcmp(listed, "/.") || !strcmp(listed, "/"))
+		return true;
+	cleanup_free char *norm = path_normalize(listed);
+	cleanup_free char *res = NULL;
+	bool links_kept = true; /* a directory symlink on the way that the slim image lacks hides the file */
+	if (layer_index_resolve(idx, norm, true, &res, note_link, &links_kept, NULL) != 1 || !links_kept)
+		return false;
+	const struct fs_entry *fe = layer_index_lookup(idx, res);
+	return fe && fe->keep;
+}
+
 /* Calls fn for each line of a mapped file (without its newline, NUL-terminated copy). */
 void pkgdb_each_line(const struct content_map *m, void (*fn)(void *ctx, char *line), void *ctx)
 {
@@ -186,7 +205,7 @@ int pkgdb_decide(struct pkgdb *db, struct keep_set *ks, struct pare_error *err)
 			if (!fe)
 				continue;
 			pkg->n_present++;
-			if (fe->keep) {
+			if (pkgdb_path_kept(db->idx, pkg->files[k].path)) {
 				pkg->n_kept++;
 				if (S_ISREG(fe->mode))
 					pkg->kept_bytes += (uint64_t)fe->size;

@@ -27,6 +27,9 @@ int pkgdb_rewrite_file(struct pkgdb *db, size_t *cap, const char *path, pkgdb_li
 void pkgdb_each_line(const struct content_map *m, void (*fn)(void *ctx, char *line), void *ctx);
 /* The index entry of a listed path (through symlinked directories, the last component itself). */
 struct fs_entry *pkgdb_lookup(struct layer_index *idx, const char *listed);
+/* Whether the slim image has the listed path: its entry kept, and every symlink met on the way to it
+ * (/bin -> usr/bin) too. */
+bool pkgdb_path_kept(struct layer_index *idx, const char *listed);
 
 /* dpkg.c */
 int dpkg_read(struct pkgdb *db, struct pare_error *err);

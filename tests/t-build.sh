@@ -325,6 +325,21 @@ wait $reader
 	[ -z "$(find "$T" -maxdepth 1 -name '.null.pare-*' -o -maxdepth 1 -name '.fifo.pare-*' -o -maxdepth 1 -name 'null.tmp*')" ]
 assert_eq "-o and --report to a device or a FIFO: written there, the node stays" "$?" 0
 
+# Merged /usr: the root's directory links are kept though nothing went through them (the application
+# ran /usr/bin paths only): #!/bin/sh scripts, docker exec /bin/sh and packages' /bin paths need them.
+m=$T/merged
+mkdir -p "$m/usr/bin" "$m/usr/sbin" "$m/tmp"
+ln -s usr/bin "$m/bin" && ln -s usr/sbin "$m/sbin"
+cp /bin/busybox "$m/usr/bin/busybox" && ln -s busybox "$m/usr/bin/sh" && ln -s busybox "$m/usr/bin/echo"
+mk_image "$m" "$T/merged.tar" "$N-merged:1" '{"Entrypoint":["/usr/bin/busybox","echo","hi"],"Env":["PATH=/usr/bin"]}' \
+	>>"$T/fixture.log" 2>&1
+"$PARE" build -q "$T/merged.tar" -o "$T/merged.slim.tar" >/dev/null 2>&1
+assert_eq "merged /usr, entrypoint by its /usr path: pare build" "$?" 0
+layer_list "$T/merged.slim.tar" >"$T/merged.list"
+check "the slim image keeps /bin -> usr/bin and /sbin -> usr/sbin" \
+	sh -c 'grep -qxF "l /bin -> usr/bin" "$1" && grep -qxF "l /sbin -> usr/sbin" "$1"' _ "$T/merged.list"
+assert_eq "  (so /bin/busybox runs in it)" "$("$PARE" run --entrypoint /bin/busybox "$T/merged.slim.tar" echo via-bin 2>&1)" via-bin
+
 # Bad input: one line, status 1 (usage errors 2), no output file.
 "$PARE" build "$T/nope.tar" -o "$T/x.tar" >"$T/bad.out" 2>&1
 assert_eq "missing image: status 1" "$?" 1
