@@ -105,7 +105,6 @@ int apk_read(struct pkgdb *db, struct pare_error *err)
 	return 0;
 }
 
-
 /* A partial package's stanza: f:f added (merged into its f: line), R lines (with their a: and Z:)
  * of removed files dropped, F blocks of directories the slim image lacks dropped. */
 static void partial_stanza(struct layer_index *idx, const struct pkgdb_pkg *pkg, struct strbuf *out)

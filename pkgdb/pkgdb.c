@@ -20,32 +20,35 @@ const char *pkgdb_state_name(enum pkgdb_state s)
 	return s <= PKGDB_GONE ? names[s] : "?";
 }
 
-struct fs_entry *pkgdb_lookup(struct layer_index *idx, const char *listed)
-{
-	cleanup_free char *norm = path_normalize(listed);
-	cleanup_free char *res = NULL;
-	if (layer_index_resolve(idx, norm, true, &res, NULL, NULL, NULL) != 1)
-		return NULL;
-	return layer_index_lookup(idx, res);
-}
-
 static void note_link(const struct fs_entry *link, void *data)
 {
 	if (!link->keep)
 		*(bool *)data = false;
 }
 
+/* The entry of a listed path, resolved through symlinked directories (the last component itself);
+ * *links_kept (when given) is cleared when a symlink met on the way is not kept. */
+static struct fs_entry *lookup(struct layer_index *idx, const char *listed, bool *links_kept)
+{
+	cleanup_free char *norm = path_normalize(listed);
+	cleanup_free char *res = NULL;
+	if (layer_index_resolve(idx, norm, true, &res, links_kept ? note_link : NULL, links_kept, NULL) != 1)
+		return NULL;
+	return layer_index_lookup(idx, res);
+}
+
+struct fs_entry *pkgdb_lookup(struct layer_index *idx, const char *listed)
+{
+	return lookup(idx, listed, NULL);
+}
+
 bool pkgdb_path_kept(struct layer_index *idx, const char *listed)
 {
 	if (!strcmp(listed, "/.") || !strcmp(listed, "/"))
 		return true;
-	cleanup_free char *norm = path_normalize(listed);
-	cleanup_free char *res = NULL;
 	bool links_kept = true; /* a directory symlink on the way that the slim image lacks hides the file */
-	if (layer_index_resolve(idx, norm, true, &res, note_link, &links_kept, NULL) != 1 || !links_kept)
-		return false;
-	const struct fs_entry *fe = layer_index_lookup(idx, res);
-	return fe && fe->keep;
+	const struct fs_entry *fe = lookup(idx, listed, &links_kept);
+	return fe && fe->keep && links_kept;
 }
 
 /* Calls fn for each line of a mapped file (without its newline, NUL-terminated copy). */
